@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from clearway.accounts.models import User
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "is_active")
+    list_filter = ("role", "is_active")
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Clearway", {"fields": ("role",)}))

@@ -1,0 +1,172 @@
+"""The ``clearway`` command: demo, serve, createuser, stats, and Django's own commands."""
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+def setup_django() -> None:
+    """Read the local ``.env`` (written by ``make install``; absent in production), then Django."""
+    from dotenv import load_dotenv
+
+    load_dotenv(BASE_DIR / ".env", override=False)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearway.config.settings")
+    import django
+
+    django.setup()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from clearway.demo.service import DemoAlreadyLoaded, load_demo
+
+    _migrate()
+    try:
+        summary = load_demo(seed=args.seed, today=args.today, reset=args.reset)
+    except DemoAlreadyLoaded as error:
+        print(error)
+        return 0
+    print(summary)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from waitress import serve
+
+    from clearway.config.wsgi import application
+
+    if not settings.LOCAL:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"Clearway is serving at http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="Clearway")
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from clearway.accounts.services import create_user
+
+    password = args.password or os.environ.get("CLEARWAY_PASSWORD")
+    if not password:
+        password = getpass.getpass(f"Password for {args.username}: ")
+    try:
+        user = create_user(
+            args.username,
+            password,
+            args.role,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            email=args.email,
+        )
+    except (ValueError, ValidationError) as error:
+        print(f"clearway createuser: {error}", file=sys.stderr)
+        return 2
+    print(f"Created {user.username} ({user.get_role_display()}).")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from clearway.pathways.history import list_figures
+
+    figures = list_figures(args.as_of, as_recorded=args.as_recorded).as_dict()
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    view = "as recorded then" if args.as_recorded else "as now known"
+    print(f"The list on {figures['as_of']} ({view})")
+    for key, value in figures.items():
+        if key not in {"as_of", "as_recorded"}:
+            print(f"  {key.replace('_', ' '):<20} {'—' if value is None else value}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["clearway manage", *args.rest])
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from clearway.accounts.models import Role
+
+    top = argparse.ArgumentParser(prog="clearway", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser(
+        "demo", help="load the synthetic demo service (migrates first; does not serve)"
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed (default 1): the same seed, the same service",
+    )
+    demo.add_argument(
+        "--today", type=_date, default=None, help="the day the demo stands on (default: today)"
+    )
+    demo.add_argument(
+        "--reset", action="store_true", help="delete every child and load the demo again"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve Clearway over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=cmd_serve)
+
+    create = sub.add_parser("createuser", help="add a member of staff")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=Role.values)
+    create.add_argument("--password", help="(or set CLEARWAY_PASSWORD, or be asked)")
+    create.add_argument("--first-name", default="")
+    create.add_argument("--last-name", default="")
+    create.add_argument("--email", default="")
+    create.set_defaults(func=cmd_createuser)
+
+    stats = sub.add_parser("stats", help="the list's figures on a day")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.add_argument("--as-of", type=_date, default=None, help="the day (default: today)")
+    stats.add_argument(
+        "--as-recorded",
+        action="store_true",
+        help="the list as it was recorded on that day, not as now known",
+    )
+    stats.set_defaults(func=cmd_stats)
+
+    manage = sub.add_parser("manage", help="run a Django management command (migrate, shell, …)")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    setup_django()
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from clearway.pathways.models import Carer, Consultant, Event, Patient, Referral, School
+
+
+@admin.register(Consultant)
+class ConsultantAdmin(admin.ModelAdmin):
+    list_display = ("name", "active")
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "email")
+    search_fields = ("name",)
+
+
+class CarerInline(admin.TabularInline):
+    model = Carer
+    extra = 0
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ("family_name", "given_name", "nhs_number", "hospital_number", "birth_date")
+    search_fields = ("family_name", "given_name", "nhs_number", "hospital_number")
+    inlines = [CarerInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Pathway state changes only through Clearway's own pages, which write the history."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ("patient", "received_on", "status", "consultant")
+    list_filter = ("status", "consultant")
+    search_fields = ("patient__family_name", "patient__nhs_number")
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("referral", "kind", "effective", "recorded_at", "actor_name")
+    list_filter = ("kind",)

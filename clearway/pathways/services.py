@@ -1,0 +1,472 @@
+"""Every change to a child's pathway: one function per use case, each writing one event.
+
+Each function takes the acting user (or a named :class:`~clearway.core.actors.SystemActor`),
+checks the step is allowed from the referral's current state, updates that state and appends
+the event in one transaction. A refused step raises :class:`PathwayError` with a plain message
+the pages show as it is.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clearway.core.actors import actor_fields
+from clearway.core.formatting import format_nhs_number
+from clearway.pathways.definition import current_pathway
+from clearway.pathways.models import (
+    OPEN,
+    Carer,
+    Consultant,
+    DischargeReason,
+    Event,
+    EventKind,
+    Patient,
+    Priority,
+    Referral,
+    Requirement,
+    RequirementState,
+    School,
+    Source,
+    Status,
+)
+
+
+class PathwayError(Exception):
+    """A step that the pathway does not allow, explained in plain words."""
+
+
+def _day(value: dt.date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "an unrecorded date"
+
+
+def _record(
+    referral: Referral,
+    kind: str,
+    actor: Any,
+    effective: dt.date,
+    status_before: str,
+    details: dict[str, Any] | None = None,
+    reverses: Event | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> Event:
+    return Event.objects.create(
+        referral=referral,
+        kind=kind,
+        effective=effective,
+        recorded_at=recorded_at or timezone.now(),
+        status_before=status_before,
+        status_after=referral.status,
+        details=details or {},
+        reverses=reverses,
+        **actor_fields(actor),
+    )
+
+
+def _check_not_future(day: dt.date, what: str) -> None:
+    if day > timezone.localdate():
+        raise PathwayError(f"{what} cannot be in the future.")
+
+
+@dataclass
+class NewReferral:
+    """What the add-a-referral form (or the demo, or an import) knows about a new child."""
+
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    received_on: dt.date
+    nhs_number: str | None = None
+    hospital_number: str | None = None
+    source: str = Source.GP
+    priority: str = Priority.ROUTINE
+    consultant: Consultant | None = None
+    school: School | None = None
+    gp_practice: str = ""
+    address: str = ""
+    postcode: str = ""
+    looked_after: bool = False
+    social_worker_name: str = ""
+    social_worker_phone: str = ""
+    social_worker_email: str = ""
+    carers: list[dict[str, Any]] = field(default_factory=list)
+    requirements: dict[str, str] = field(default_factory=dict)
+
+
+def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[str, str]:
+    """The problems with a new referral, by field name, in words a person can act on."""
+    today = today or timezone.localdate()
+    problems: dict[str, str] = {}
+    if new.birth_date > today:
+        problems["birth_date"] = "Date of birth must be today or in the past"
+    if new.received_on > today:
+        problems["received_on"] = "Date referral received must be today or in the past"
+    elif new.received_on < new.birth_date:
+        problems["received_on"] = "Date referral received must be on or after the date of birth"
+    if new.nhs_number:
+        existing = (
+            Referral.objects.filter(patient__nhs_number=new.nhs_number, status__in=OPEN)
+            .select_related("patient")
+            .first()
+        )
+        if existing is not None:
+            problems["nhs_number"] = (
+                f"{existing.patient.full_name} (NHS number {format_nhs_number(new.nhs_number)}) "
+                f"is already on the list, referred {_day(existing.received_on)}"
+            )
+    if new.hospital_number and "nhs_number" not in problems:
+        existing = (
+            Referral.objects.filter(patient__hospital_number=new.hospital_number, status__in=OPEN)
+            .select_related("patient")
+            .first()
+        )
+        if existing is not None:
+            problems["hospital_number"] = (
+                f"{existing.patient.full_name} (hospital number {new.hospital_number}) "
+                f"is already on the list, referred {_day(existing.received_on)}"
+            )
+    return problems
+
+
+def _find_or_create_patient(new: NewReferral) -> Patient:
+    patient = None
+    if new.nhs_number:
+        patient = Patient.objects.filter(nhs_number=new.nhs_number).first()
+    if patient is None and new.hospital_number:
+        patient = Patient.objects.filter(hospital_number=new.hospital_number).first()
+    if patient is not None:
+        if patient.birth_date != new.birth_date:
+            raise PathwayError(
+                "That NHS or hospital number belongs to a child with a different date of birth. "
+                "Check the number before adding this referral."
+            )
+        return patient
+    patient = Patient.objects.create(
+        nhs_number=new.nhs_number or None,
+        hospital_number=new.hospital_number or None,
+        given_name=new.given_name,
+        family_name=new.family_name,
+        birth_date=new.birth_date,
+        address=new.address,
+        postcode=new.postcode,
+        school=new.school,
+        gp_practice=new.gp_practice,
+        looked_after=new.looked_after,
+        social_worker_name=new.social_worker_name,
+        social_worker_phone=new.social_worker_phone,
+        social_worker_email=new.social_worker_email,
+    )
+    for carer in new.carers:
+        Carer.objects.create(patient=patient, **carer)
+    return patient
+
+
+@transaction.atomic
+def add_referral(
+    actor: Any, new: NewReferral, *, recorded_at: dt.datetime | None = None
+) -> Referral:
+    """Put a child on the list: the referral's received date starts the clock."""
+    actor_fields(actor)
+    problems = check_new_referral(new)
+    if problems:
+        raise PathwayError(" ".join(problems.values()))
+    patient = _find_or_create_patient(new)
+    pathway = current_pathway()
+    states = {
+        key: new.requirements.get(key, RequirementState.OUTSTANDING)
+        for key in pathway.requirement_keys
+    }
+    all_in = all(state == RequirementState.RECEIVED for state in states.values())
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                patient=patient,
+                received_on=new.received_on,
+                source=new.source,
+                priority=new.priority,
+                consultant=new.consultant,
+                status=Status.READY_FOR_PANEL if all_in else Status.AWAITING_INFORMATION,
+                ready_on=new.received_on if all_in else None,
+            )
+    except IntegrityError as error:
+        raise PathwayError(f"{patient.full_name} already has an open referral.") from error
+    Requirement.objects.bulk_create(
+        Requirement(
+            referral=referral,
+            kind=key,
+            state=state,
+            received_on=new.received_on if state == RequirementState.RECEIVED else None,
+            requested_on=new.received_on if state == RequirementState.REQUESTED else None,
+        )
+        for key, state in states.items()
+    )
+    _record(
+        referral,
+        EventKind.REFERRAL_RECEIVED,
+        actor,
+        new.received_on,
+        "",
+        {"source": new.source, "priority": new.priority, "requirements": states},
+        recorded_at=recorded_at,
+    )
+    return referral
+
+
+def _requirement(referral: Referral, kind: str) -> Requirement:
+    try:
+        return referral.requirements.select_for_update().get(kind=kind)
+    except Requirement.DoesNotExist:
+        raise PathwayError(f"This pathway has no requirement called {kind!r}.") from None
+
+
+def _locked(referral: Referral) -> Referral:
+    """The referral, re-read and locked for this transaction, so two people cannot race."""
+    locked = Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
+    referral.__dict__.update(locked.__dict__)
+    return referral
+
+
+def _refuse_if_closed(referral: Referral, step: str) -> None:
+    if referral.status == Status.DISCHARGED:
+        raise PathwayError(
+            f"{referral.patient.full_name} was discharged on {_day(referral.discharged_on)} "
+            f"({referral.get_discharge_reason_display().lower()}), so {step}."
+        )
+    if referral.status == Status.ASSESSED:
+        raise PathwayError(
+            f"{referral.patient.full_name} was assessed on {_day(referral.assessed_on)}, so {step}."
+        )
+
+
+@transaction.atomic
+def record_requirement_requested(
+    actor: Any, referral: Referral, kind: str, requested_on: dt.date
+) -> Event:
+    """Record that a report or form was asked for."""
+    _locked(referral)
+    name = current_pathway().requirement(kind).name
+    _refuse_if_closed(referral, f"the {name.lower()} is no longer needed")
+    _check_not_future(requested_on, "The date requested")
+    requirement = _requirement(referral, kind)
+    if requirement.state == RequirementState.RECEIVED:
+        raise PathwayError(
+            f"The {name.lower()} was already received on {_day(requirement.received_on)}."
+        )
+    requirement.state = RequirementState.REQUESTED
+    requirement.requested_on = requested_on
+    requirement.save(update_fields=["state", "requested_on"])
+    return _record(
+        referral,
+        EventKind.REQUIREMENT_REQUESTED,
+        actor,
+        requested_on,
+        referral.status,
+        {"requirement": kind},
+    )
+
+
+@transaction.atomic
+def record_requirement_received(
+    actor: Any,
+    referral: Referral,
+    kind: str,
+    received_on: dt.date,
+    *,
+    recorded_at: dt.datetime | None = None,
+) -> Event:
+    """Record a report or form as received; the last one in makes the child ready for panel."""
+    _locked(referral)
+    name = current_pathway().requirement(kind).name
+    _refuse_if_closed(referral, f"the {name.lower()} cannot be recorded")
+    if recorded_at is None:
+        _check_not_future(received_on, "The date received")
+    if received_on < referral.received_on:
+        raise PathwayError(
+            f"The date received must be on or after the referral, {_day(referral.received_on)}."
+        )
+    requirement = _requirement(referral, kind)
+    if requirement.state == RequirementState.RECEIVED:
+        raise PathwayError(
+            f"The {name.lower()} was already recorded as received on "
+            f"{_day(requirement.received_on)}."
+        )
+    requirement.state = RequirementState.RECEIVED
+    requirement.received_on = received_on
+    requirement.save(update_fields=["state", "received_on"])
+    before = referral.status
+    details: dict[str, Any] = {"requirement": kind}
+    if not referral.requirements.exclude(state=RequirementState.RECEIVED).exists():
+        referral.status = Status.READY_FOR_PANEL
+        referral.ready_on = received_on
+        referral.save(update_fields=["status", "ready_on"])
+        details["ready_for_panel"] = True
+    return _record(
+        referral,
+        EventKind.REQUIREMENT_RECEIVED,
+        actor,
+        received_on,
+        before,
+        details,
+        recorded_at=recorded_at,
+    )
+
+
+@transaction.atomic
+def book_for_panel(actor: Any, referral: Referral, panel_date: dt.date) -> Event:
+    """Book a ready child onto a panel on this date."""
+    _locked(referral)
+    _refuse_if_closed(referral, "they cannot be booked for panel")
+    if referral.status == Status.BOOKED:
+        raise PathwayError(
+            f"{referral.patient.full_name} is already booked for panel on "
+            f"{_day(referral.panel_date)}."
+        )
+    if referral.status != Status.READY_FOR_PANEL:
+        missing = [
+            current_pathway().requirement(r.kind).name.lower()
+            for r in referral.requirements.exclude(state=RequirementState.RECEIVED)
+        ]
+        raise PathwayError(
+            f"{referral.patient.full_name} is not ready for panel: still waiting for "
+            f"{' and '.join(missing)}."
+        )
+    before = referral.status
+    referral.status = Status.BOOKED
+    referral.panel_date = panel_date
+    referral.save(update_fields=["status", "panel_date"])
+    return _record(
+        referral,
+        EventKind.BOOKED,
+        actor,
+        timezone.localdate(),
+        before,
+        {"panel_date": panel_date.isoformat()},
+    )
+
+
+@transaction.atomic
+def cancel_booking(actor: Any, referral: Referral, reason: str) -> Event:
+    """Take a child off a panel: they are ready again and keep their place in the queue."""
+    _locked(referral)
+    if referral.status != Status.BOOKED:
+        raise PathwayError(f"{referral.patient.full_name} is not booked for a panel.")
+    before = referral.status
+    panel_date = referral.panel_date
+    referral.status = Status.READY_FOR_PANEL
+    referral.panel_date = None
+    referral.save(update_fields=["status", "panel_date"])
+    return _record(
+        referral,
+        EventKind.BOOKING_CANCELLED,
+        actor,
+        timezone.localdate(),
+        before,
+        {"panel_date": panel_date.isoformat() if panel_date else None, "reason": reason},
+    )
+
+
+@transaction.atomic
+def record_assessed(actor: Any, referral: Referral, assessed_on: dt.date) -> Event:
+    """The panel assessed the child: the clock stops on the panel date."""
+    _locked(referral)
+    _refuse_if_closed(referral, "they cannot be assessed again")
+    if referral.status != Status.BOOKED:
+        raise PathwayError(
+            f"{referral.patient.full_name} must be booked onto a panel "
+            "before an outcome is recorded."
+        )
+    _check_not_future(assessed_on, "The date assessed")
+    before = referral.status
+    referral.status = Status.ASSESSED
+    referral.assessed_on = assessed_on
+    referral.save(update_fields=["status", "assessed_on"])
+    return _record(referral, EventKind.ASSESSED, actor, assessed_on, before)
+
+
+@transaction.atomic
+def discharge(
+    actor: Any,
+    referral: Referral,
+    reason: str,
+    effective: dt.date,
+    note: str = "",
+    *,
+    evidence: dict[str, Any] | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> Event:
+    """Take a child off the list, with a reason, from the day it took effect.
+
+    ``effective`` may be in the past: a discharge found by validation is effective on the day
+    it happened, so the list "as now known" changes for the days since, while the list "as
+    recorded" for those days does not.
+    """
+    _locked(referral)
+    if reason not in DischargeReason.values:
+        raise PathwayError("Choose a reason for the discharge.")
+    if referral.status == Status.DISCHARGED:
+        raise PathwayError(
+            f"{referral.patient.full_name} was already discharged on "
+            f"{_day(referral.discharged_on)}."
+        )
+    if reason == DischargeReason.ASSESSED and referral.status != Status.ASSESSED:
+        raise PathwayError("Only a child recorded as assessed can be discharged as assessed.")
+    if recorded_at is None:
+        _check_not_future(effective, "The discharge date")
+    if effective < referral.received_on:
+        raise PathwayError(
+            f"The discharge date must be on or after the referral, {_day(referral.received_on)}."
+        )
+    before = referral.status
+    referral.status = Status.DISCHARGED
+    referral.discharged_on = effective
+    referral.discharge_reason = reason
+    referral.save(update_fields=["status", "discharged_on", "discharge_reason"])
+    if reason == DischargeReason.DECEASED and referral.patient.deceased_on is None:
+        Patient.objects.filter(pk=referral.patient_id).update(deceased_on=effective)
+    details: dict[str, Any] = {"reason": reason, "note": note}
+    if evidence:
+        details["evidence"] = evidence
+    return _record(
+        referral, EventKind.DISCHARGED, actor, effective, before, details, recorded_at=recorded_at
+    )
+
+
+@transaction.atomic
+def reverse_discharge(actor: Any, referral: Referral, why: str) -> Event:
+    """Undo a wrong discharge: the child is back on the list as if never removed.
+
+    The correction is recorded now and effective from the original's date, naming the event
+    it reverses, so "as now known" the child never left, and "as recorded" both stand.
+    """
+    _locked(referral)
+    if not why.strip():
+        raise PathwayError("Say why the discharge was wrong.")
+    if referral.status != Status.DISCHARGED:
+        raise PathwayError(f"{referral.patient.full_name} is not discharged.")
+    if Referral.objects.filter(patient=referral.patient, status__in=OPEN).exists():
+        raise PathwayError(f"{referral.patient.full_name} already has another open referral.")
+    original = (
+        referral.events.filter(kind=EventKind.DISCHARGED, reversed_by__isnull=True)
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    if original is None:
+        raise PathwayError("There is no discharge to reverse.")
+    before = referral.status
+    referral.status = original.status_before
+    referral.discharged_on = None
+    referral.discharge_reason = ""
+    referral.save(update_fields=["status", "discharged_on", "discharge_reason"])
+    if original.details.get("reason") == DischargeReason.DECEASED:
+        Patient.objects.filter(pk=referral.patient_id).update(deceased_on=None)
+    return _record(
+        referral,
+        EventKind.REVERSED,
+        actor,
+        original.effective,
+        before,
+        {"why": why, "reversed_kind": original.kind},
+        reverses=original,
+    )

@@ -1,0 +1,223 @@
+"""The waiting list, a child's record, and the steps of their pathway. Thin: the work is in
+``services`` (changes), ``models`` (queries) and ``presenters`` (what the page shows)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from clearway.core.permissions import (
+    LIST_EDITORS,
+    PATHWAY_EDITORS,
+    STAFF,
+    has_role,
+    roles_required,
+)
+from clearway.pathways import services
+from clearway.pathways.definition import current_pathway
+from clearway.pathways.forms import (
+    DischargeForm,
+    ListFilterForm,
+    ReferralForm,
+    RequirementReceivedForm,
+    ReverseDischargeForm,
+)
+from clearway.pathways.models import WAITING, DischargeReason, Referral, Requirement, Status
+from clearway.pathways.presenters import ListRow, requirement_rows, status_tag, timeline
+
+SORT_ORDER = {
+    "longest": ("received_on", "pk"),
+    "shortest": ("-received_on", "-pk"),
+    "name": ("patient__family_name", "patient__given_name", "pk"),
+}
+
+
+def _filtered_referrals(form: ListFilterForm, today: Any) -> Any:
+    data = form.cleaned_data if form.is_valid() else {}
+    referrals = Referral.objects.all()
+    status = data.get("status") or "waiting"
+    if status == "waiting":
+        referrals = referrals.filter(status__in=WAITING)
+    elif status != "all":
+        referrals = referrals.filter(status=status)
+    if data.get("consultant"):
+        referrals = referrals.filter(consultant_id=data["consultant"])
+    if data.get("outstanding"):
+        referrals = referrals.outstanding(data["outstanding"])
+    if data.get("wait"):
+        referrals = referrals.received_between(*ListFilterForm.wait_range(data["wait"], today))
+    if data.get("q"):
+        referrals = referrals.search(data["q"])
+    return referrals.order_by(*SORT_ORDER[data.get("sort") or "longest"])
+
+
+@roles_required(*STAFF)
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    pathway = current_pathway()
+    today = timezone.localdate()
+    form = ListFilterForm(
+        request.GET or None,
+        requirement_choices=[(r.key, r.name) for r in pathway.requirements],
+    )
+    referrals = _filtered_referrals(form, today)
+    page = Paginator(referrals, settings.CLEARWAY_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = (
+        Referral.objects.filter(pk__in=[r.pk for r in page.object_list])
+        .select_related("patient", "consultant")
+        .prefetch_related(Prefetch("requirements", queryset=Requirement.objects.all()))
+    )
+    by_pk = {r.pk: r for r in rows}
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "pathways/list.jinja",
+        {
+            "form": form if form.is_bound and form.errors else None,
+            "filters": form,
+            "page": page,
+            "rows": [ListRow(by_pk[r.pk], today, pathway) for r in page.object_list],
+            "pathway": pathway,
+            "query": query.urlencode(),
+            "filtered": any(
+                request.GET.get(k) for k in ("q", "status", "consultant", "wait", "outstanding")
+            ),
+        },
+    )
+
+
+@roles_required(*STAFF)
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(
+        Referral.objects.select_related("patient", "patient__school", "consultant"), pk=pk
+    )
+    pathway = current_pathway()
+    today = timezone.localdate()
+    other_referrals = referral.patient.referrals.exclude(pk=referral.pk).order_by("-received_on")
+    return render(
+        request,
+        "pathways/referral.jinja",
+        {
+            "referral": referral,
+            "patient": referral.patient,
+            "carers": list(referral.patient.carers.all()),
+            "age": referral.patient.age_on(today),
+            "days_waiting": referral.days_waiting(today),
+            "status": status_tag(referral),
+            "requirements": requirement_rows(referral, pathway),
+            "timeline": timeline(referral, pathway),
+            "other_referrals": other_referrals,
+            "can_edit": has_role(request.user, LIST_EDITORS),
+            "can_discharge": has_role(request.user, PATHWAY_EDITORS),
+            "open": referral.status in WAITING,
+        },
+    )
+
+
+@roles_required(*LIST_EDITORS)
+@require_http_methods(["GET", "POST"])
+def add_referral(request: HttpRequest) -> HttpResponse:
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.add_referral(request.user, form.new_referral())
+        except services.PathwayError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{referral.patient.full_name} is on the waiting list.")
+            return redirect("pathways:referral", pk=referral.pk)
+    return render(request, "pathways/add_referral.jinja", {"form": form})
+
+
+@roles_required(*LIST_EDITORS)
+@require_http_methods(["GET", "POST"])
+def receive_requirement(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    pathway = current_pathway()
+    try:
+        requirement = pathway.requirement(kind)
+    except KeyError:
+        return render(request, "core/404.jinja", status=404)
+    form = RequirementReceivedForm(
+        request.POST or None, initial={"received_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.record_requirement_received(
+                request.user, referral, kind, form.cleaned_data["received_on"]
+            )
+        except services.PathwayError as error:
+            form.add_error(None, str(error))
+        else:
+            text = f"{requirement.name} recorded as received."
+            if event.details.get("ready_for_panel"):
+                text += f" {referral.patient.full_name} is now ready for panel."
+            messages.success(request, text)
+            return redirect("pathways:referral", pk=referral.pk)
+    return render(
+        request,
+        "pathways/receive_requirement.jinja",
+        {"form": form, "referral": referral, "requirement": requirement},
+    )
+
+
+@roles_required(*PATHWAY_EDITORS)
+@require_http_methods(["GET", "POST"])
+def discharge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps: say why and when, then confirm. Nothing leaves the list unconfirmed."""
+    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    assessed = referral.status == Status.ASSESSED
+    form = DischargeForm(request.POST or None, assessed=assessed)
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("confirm") == "yes":
+            try:
+                services.discharge(
+                    request.user,
+                    referral,
+                    form.cleaned_data["reason"],
+                    form.cleaned_data["effective"],
+                    form.cleaned_data["note"],
+                )
+            except services.PathwayError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{referral.patient.full_name} has been discharged.")
+                return redirect("pathways:referral", pk=referral.pk)
+        else:
+            confirming = True
+    return render(
+        request,
+        "pathways/discharge.jinja",
+        {
+            "form": form,
+            "referral": referral,
+            "confirming": confirming,
+            "reason_label": DischargeReason(form.cleaned_data["reason"]).label
+            if confirming
+            else "",
+            "closed": referral.status == Status.DISCHARGED,
+        },
+    )
+
+
+@roles_required(*PATHWAY_EDITORS)
+@require_http_methods(["GET", "POST"])
+def reverse_discharge(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    form = ReverseDischargeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reverse_discharge(request.user, referral, form.cleaned_data["why"])
+        except services.PathwayError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{referral.patient.full_name} is back on the waiting list.")
+            return redirect("pathways:referral", pk=referral.pk)
+    return render(request, "pathways/reverse_discharge.jinja", {"form": form, "referral": referral})

@@ -1,0 +1,129 @@
+"""Fixtures for every test: staff of each role, signed-in clients, and referrals."""
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from nhs_number import calculate_checksum
+
+from clearway.accounts.models import Role, User
+from clearway.accounts.services import create_user
+from clearway.core.actors import SystemActor
+from clearway.pathways import services
+from clearway.pathways.models import Referral
+from tests.html import check_page
+
+TEST_ACTOR = SystemActor("Clearway tests")
+PASSWORD = "correct-horse-battery-9"
+
+
+def synthetic_nhs_numbers() -> Iterator[str]:
+    """Valid NHS numbers in the 999 test range, never a real person's."""
+    for serial in itertools.count(100000):
+        nine = f"999{serial:06d}"
+        check = calculate_checksum(nine)
+        if check is not None and check < 10:
+            yield f"{nine}{check}"
+
+
+class CheckingClient(Client):
+    """Django's test client that checks each HTML page it receives (title, unique ids)."""
+
+    def request(self, **request: Any) -> Any:
+        response = super().request(**request)
+        content_type = response.headers.get("Content-Type", "")
+        if response.status_code == 200 and content_type.startswith("text/html"):
+            check_page(response.content.decode())
+        return response
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    counter = itertools.count(1)
+
+    def make(role: str, username: str | None = None, **fields: Any) -> User:
+        return create_user(username or f"{role}{next(counter)}", PASSWORD, role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def client_for(make_user: Callable[..., User]) -> Callable[[str], CheckingClient]:
+    """client_for(role) → a client signed in as a new member of staff with that role."""
+
+    def make(role: str) -> CheckingClient:
+        client = CheckingClient()
+        client.force_login(make_user(role, first_name="Test", last_name=role.title()))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def anonymous_client() -> CheckingClient:
+    return CheckingClient()
+
+
+@pytest.fixture
+def coordinator_client(client_for: Callable[[str], CheckingClient]) -> CheckingClient:
+    return client_for(Role.COORDINATOR)
+
+
+@pytest.fixture
+def secretary_client(client_for: Callable[[str], CheckingClient]) -> CheckingClient:
+    return client_for(Role.SECRETARY)
+
+
+@pytest.fixture
+def clinician_client(client_for: Callable[[str], CheckingClient]) -> CheckingClient:
+    return client_for(Role.CLINICIAN)
+
+
+@pytest.fixture
+def manager_client(client_for: Callable[[str], CheckingClient]) -> CheckingClient:
+    return client_for(Role.MANAGER)
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.COORDINATOR, first_name="Sam", last_name="Coordinator")
+
+
+@pytest.fixture
+def nhs_numbers() -> Iterator[str]:
+    return synthetic_nhs_numbers()
+
+
+@pytest.fixture
+def make_referral(db: None, nhs_numbers: Iterator[str]) -> Callable[..., Referral]:
+    """make_referral(**fields of NewReferral) → a referral added through the service."""
+    counter = itertools.count(1)
+
+    def make(
+        actor: Any = TEST_ACTOR, recorded_at: dt.datetime | None = None, **fields: Any
+    ) -> Referral:
+        n = next(counter)
+        values: dict[str, Any] = {
+            "given_name": f"Child{n}",
+            "family_name": "Testcase",
+            "birth_date": dt.date(2016, 1, 1),
+            "received_on": dt.date(2020, 1, 1),
+            "nhs_number": next(nhs_numbers),
+            "hospital_number": f"RX{n:07d}",
+            "carers": [
+                {
+                    "name": "Jo Testcase",
+                    "relationship": "mother",
+                    "parental_responsibility": True,
+                    "phone": "07700 900123",
+                    "main_contact": True,
+                }
+            ],
+        }
+        values.update(fields)
+        return services.add_referral(actor, services.NewReferral(**values), recorded_at=recorded_at)
+
+    return make
