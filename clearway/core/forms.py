@@ -87,6 +87,9 @@ def field_params(field: forms.BoundField) -> dict[str, Any]:
     attrs = dict(widget.attrs)
     classes = attrs.pop("class", "")
     component = _widget_component(widget)
+    # Django's Textarea adds rows and cols; the NHS.UK macro sets its own rows.
+    rows = attrs.pop("rows", None)
+    attrs.pop("cols", None)
     params: dict[str, Any] = {
         "component": component,
         "id": field.auto_id,
@@ -94,6 +97,12 @@ def field_params(field: forms.BoundField) -> dict[str, Any]:
         "classes": classes,
         "attributes": {k: v for k, v in attrs.items() if v not in (None, False)},
     }
+    if component == "textarea" and rows:
+        params["rows"] = rows
+    if component in {"radios", "checkboxes", "checkbox"}:
+        # The first option takes the field's id, so the error summary links to it.
+        del params["id"]
+        params["idPrefix"] = field.auto_id
     if field.help_text:
         params["hint"] = {"text": str(field.help_text)}
     if field.errors:
@@ -132,7 +141,6 @@ def field_params(field: forms.BoundField) -> dict[str, Any]:
             for v, text in getattr(field.field, "choices", [])
         ]
         params["items"] = items
-        params["idPrefix"] = field.auto_id
     elif component == "checkbox":
         params["items"] = [{"value": "on", "text": str(field.label), "checked": bool(value)}]
         params.pop("label", None)

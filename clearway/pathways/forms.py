@@ -92,12 +92,11 @@ class ReferralForm(NHSForm):
     received_on = NHSDateField(
         label="Date referral received", help_text="The clock starts on this day"
     )
-    source = forms.ChoiceField(label="Who referred the child", choices=Source.choices)
+    source = forms.ChoiceField(
+        label="Who referred the child", choices=[("", "Select"), *Source.choices]
+    )
     priority = forms.ChoiceField(
-        label="Clinical priority",
-        choices=Priority.choices,
-        initial=Priority.ROUTINE,
-        widget=forms.RadioSelect,
+        label="Clinical priority", choices=Priority.choices, widget=forms.RadioSelect
     )
     consultant = forms.ModelChoiceField(
         label="Consultant",

@@ -6,7 +6,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,7 +27,7 @@ from clearway.pathways.forms import (
     RequirementReceivedForm,
     ReverseDischargeForm,
 )
-from clearway.pathways.models import WAITING, DischargeReason, Referral, Requirement, Status
+from clearway.pathways.models import WAITING, DischargeReason, Referral, Status
 from clearway.pathways.presenters import ListRow, requirement_rows, status_tag, timeline
 
 SORT_ORDER = {
@@ -65,14 +64,9 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
         request.GET or None,
         requirement_choices=[(r.key, r.name) for r in pathway.requirements],
     )
-    referrals = _filtered_referrals(form, today)
+    referrals = _filtered_referrals(form, today).select_related("patient", "consultant")
+    referrals = referrals.prefetch_related("requirements")
     page = Paginator(referrals, settings.CLEARWAY_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = (
-        Referral.objects.filter(pk__in=[r.pk for r in page.object_list])
-        .select_related("patient", "consultant")
-        .prefetch_related(Prefetch("requirements", queryset=Requirement.objects.all()))
-    )
-    by_pk = {r.pk: r for r in rows}
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -82,7 +76,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
             "form": form if form.is_bound and form.errors else None,
             "filters": form,
             "page": page,
-            "rows": [ListRow(by_pk[r.pk], today, pathway) for r in page.object_list],
+            "rows": [ListRow(referral, today, pathway) for referral in page.object_list],
             "pathway": pathway,
             "query": query.urlencode(),
             "filtered": any(
@@ -123,7 +117,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(*LIST_EDITORS)
 @require_http_methods(["GET", "POST"])
 def add_referral(request: HttpRequest) -> HttpResponse:
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.add_referral(request.user, form.new_referral())
@@ -173,7 +167,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     """Two steps: say why and when, then confirm. Nothing leaves the list unconfirmed."""
     referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
     assessed = referral.status == Status.ASSESSED
-    form = DischargeForm(request.POST or None, assessed=assessed)
+    form = DischargeForm(request.POST if request.method == "POST" else None, assessed=assessed)
     confirming = False
     if request.method == "POST" and form.is_valid():
         if request.POST.get("confirm") == "yes":
@@ -211,7 +205,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reverse_discharge(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
-    form = ReverseDischargeForm(request.POST or None)
+    form = ReverseDischargeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reverse_discharge(request.user, referral, form.cleaned_data["why"])

@@ -24,10 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-try:  # tests/ may or may not be a package
-    from .axe import assert_accessible
-except ImportError:
-    from axe import assert_accessible
+from tests.browser.axe import assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

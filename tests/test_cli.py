@@ -1,0 +1,55 @@
+"""The clearway command, run as a person would run it."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from clearway.accounts.models import User
+from clearway.cli import main
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stats_json_has_the_agreed_keys(make_referral, capsys):
+    make_referral(received_on=dt.date(2021, 1, 1))
+    assert main(["stats", "--json", "--as-of", "2021-05-03"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert set(figures) >= {
+        "as_of",
+        "waiting",
+        "ready_for_panel",
+        "mean_wait_days",
+        "median_wait_days",
+        "max_wait_days",
+        "over_18_weeks",
+        "over_52_weeks",
+    }
+    assert figures["as_of"] == "2021-05-03"
+    assert figures["waiting"] == 1
+    assert figures["max_wait_days"] == 122
+
+
+def test_stats_for_people(make_referral, capsys):
+    make_referral(received_on=dt.date(2021, 1, 1))
+    assert main(["stats", "--as-of", "2021-05-03", "--as-recorded"]) == 0
+    out = capsys.readouterr().out
+    assert "The list on 2021-05-03 (as recorded then)" in out
+    assert "waiting" in out
+
+
+def test_stats_refuses_a_date_that_is_not_a_date(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["stats", "--as-of", "3/5/2021"])
+    assert exit_.value.code == 2
+    assert "'3/5/2021' is not a date: use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_createuser(capsys):
+    assert main(["createuser", "sam", "--role", "coordinator", "--password", "a-long-pass-7"]) == 0
+    user = User.objects.get(username="sam")
+    assert user.role == "coordinator"
+    assert user.check_password("a-long-pass-7")
+    assert not user.is_staff
+    assert main(["createuser", "sam", "--role", "coordinator", "--password", "x-long-pass-7"]) == 2
+    assert "already exists" in capsys.readouterr().err
