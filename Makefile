@@ -57,7 +57,6 @@ demo: install
 	@$(CLEARWAY) demo
 
 run: demo
-	@$(CLEARWAY) manage shell -c "from clearway.demo.service import sign_in_help; print(sign_in_help())"
 	@$(CLEARWAY) serve --host $(HOST) --port $(PORT)
 
 serve: install

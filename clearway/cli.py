@@ -37,14 +37,17 @@ def _migrate() -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from clearway.demo.service import DemoAlreadyLoaded, load_demo
+    from clearway.demo.staff import sign_in_help
 
     _migrate()
     try:
-        summary = load_demo(seed=args.seed, today=args.today, reset=args.reset)
+        print(load_demo(seed=args.seed, today=args.today, reset=args.reset))
     except DemoAlreadyLoaded as error:
         print(error)
-        return 0
-    print(summary)
+    except ValueError as error:
+        print(f"clearway demo: {error}", file=sys.stderr)
+        return 2
+    print(sign_in_help())
     return 0
 
 

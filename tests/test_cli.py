@@ -53,3 +53,22 @@ def test_createuser(capsys):
     assert not user.is_staff
     assert main(["createuser", "sam", "--role", "coordinator", "--password", "x-long-pass-7"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_demo_loads_once_and_always_says_how_to_sign_in(settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    assert main(["demo", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "1,109 children on the list" in out
+    assert "coordinator  SCD coordinator" in out
+    assert "every password is clearway-demo" in out
+    assert main(["demo"]) == 0
+    again = capsys.readouterr().out
+    assert "already loaded (1,109 children on the list)" in again
+    assert "every password is clearway-demo" in again
+
+
+def test_demo_refuses_a_day_in_the_future(capsys):
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    assert main(["demo", "--today", future]) == 2
+    assert "that is in the future" in capsys.readouterr().err

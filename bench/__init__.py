@@ -1,0 +1,1 @@
+"""Benchmarks: not tests. Each prints its figures beside the reference it is compared with."""

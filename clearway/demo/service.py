@@ -1,0 +1,392 @@
+"""Load the demo service: a synthetic list shaped like the case on the day its recovery began.
+
+``clearway demo`` calls :func:`load_demo`. It writes, in one transaction, four consultants,
+about thirty schools, the children with their carers, referrals, requirements and the history
+the service would have recorded (so the list "as recorded" on any past day works), and the
+demo staff sign-ins. It then writes the PAS extract that validation will use, and the answers
+a careful person would reach (``pas_truth.csv``), under ``VAR_DIR/demo/``.
+
+Rows are built in Python and inserted with ``bulk_create`` in batches: 100,000 children load
+in minutes on SQLite. Everything is invented: NHS numbers are in the 999 test range.
+"""
+
+import csv
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from clearway.accounts.models import User
+from clearway.accounts.services import create_user
+from clearway.core.actors import SystemActor, actor_fields
+from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
+from clearway.demo.staff import DEMO_PASSWORD, DEMO_USERS
+from clearway.pathways.definition import current_pathway
+from clearway.pathways.models import (
+    Carer,
+    Consultant,
+    Event,
+    Patient,
+    Referral,
+    Requirement,
+    School,
+    Status,
+)
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoAlreadyLoaded", "load_demo"]
+
+#: The size of the case's list on the day its recovery began.
+CASE_LIST_SIZE = 1109
+#: Children written per round of inserts.
+BATCH = 2000
+ACTOR = SystemActor("Clearway demo")
+#: Every pathway table, children's dependants first.
+PATHWAY_MODELS: tuple[type[models.Model], ...] = (
+    Event,
+    Requirement,
+    Referral,
+    Carer,
+    Patient,
+    School,
+    Consultant,
+)
+PAS_COLUMNS = (
+    "pas_id",
+    "nhs_number",
+    "family_name",
+    "given_name",
+    "birth_date",
+    "event",
+    "event_date",
+    "clinic",
+)
+TRUTH_COLUMNS = ("referral_id", "hospital_number", "truth", "duplicate_of")
+_PAS_EVENT_ORDER = {
+    "referral": 0,
+    "attended": 1,
+    "was_not_brought": 1,
+    "cancelled": 1,
+    "discharged": 2,
+    "deceased": 3,
+}
+
+
+class DemoAlreadyLoaded(Exception):
+    """The demo (or any list) is already in the database and no reset was asked for."""
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def load_demo(
+    seed: int = 1,
+    today: dt.date | None = None,
+    reset: bool = False,
+    children: int = CASE_LIST_SIZE,
+) -> str:
+    """Load the demo service as it stood on ``today``; return a short summary to print.
+
+    The same seed and day give the same service, down to names and NHS numbers. Refuses if a
+    list is already loaded, unless ``reset``, which first deletes every child, referral and
+    event (staff sign-ins stay).
+    """
+    real_today = timezone.localdate()
+    today = today or real_today
+    if today > real_today:
+        raise ValueError(
+            f"The demo cannot stand on {_day(today)}: that is in the future "
+            f"(today is {_day(real_today)})."
+        )
+    plan = DemoPlan(
+        seed,
+        today,
+        children,
+        current_pathway().requirement_keys,
+        ZoneInfo(settings.TIME_ZONE),
+    )
+    with transaction.atomic():
+        if reset:
+            _wipe()
+        elif Referral.objects.exists():
+            waiting = Referral.objects.waiting().count()
+            raise DemoAlreadyLoaded(
+                f"The demo service is already loaded ({_plural(waiting, 'child', 'children')} on "
+                "the list). Run `clearway demo --reset` to load it again."
+            )
+        _ensure_staff()
+        loaded = _insert(plan)
+        _refresh_planner_statistics()
+    folder = Path(settings.VAR_DIR) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    extract = folder / "pas_extract.csv"
+    _write_csv(extract, PAS_COLUMNS, _pas_rows(loaded.pas_people, plan))
+    _write_csv(folder / "pas_truth.csv", TRUTH_COLUMNS, loaded.truth)
+    waits = loaded.waits
+    return "\n".join(
+        [
+            f"Loaded the demo service (seed {seed}) as it stood on {_day(today)}:",
+            f"  {_plural(len(waits), 'child', 'children')} on the list, "
+            f"mean wait {statistics.fmean(waits):.0f} days, longest {max(waits):,} days",
+            f"  {loaded.ready:,} ready for panel, "
+            f"{len(waits) - loaded.ready:,} awaiting information",
+            f"  PAS extract to validate against: {extract}",
+        ]
+    )
+
+
+def _wipe() -> None:
+    """Delete every pathway row, and any row (in other apps) that points at one; keep staff.
+
+    Events cannot be deleted through the app, and on PostgreSQL a trigger refuses DELETE, so
+    this is raw SQL: TRUNCATE on PostgreSQL (which the trigger leaves alone), DELETE elsewhere.
+    The tables are named, not cascaded to: were a staff record ever to point at a pathway row,
+    the reset would fail loudly rather than take the staff with it.
+    """
+    tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses while deferred foreign-key checks are pending in this
+            # transaction (rows inserted earlier in it): run them now, then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)} RESTART IDENTITY")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            return
+        for table in tables:
+            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 - our own table names
+        if connection.vendor == "sqlite":  # number from 1 again, so a reload is identical
+            marks = ", ".join("%s" for _ in tables)
+            cursor.execute(f"DELETE FROM sqlite_sequence WHERE name IN ({marks})", tables)  # noqa: S608
+
+
+def _refresh_planner_statistics() -> None:
+    """Tell the database's query planner what was just loaded.
+
+    Without statistics, SQLite answers "is this referral on the list?" through the index on
+    (kind, effective) instead of (referral, effective), and the list's figures for 100,000
+    children take many minutes instead of about a second.
+    """
+    tables = [model._meta.db_table for model in PATHWAY_MODELS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
+
+
+def _with_dependants(roots: tuple[type[models.Model], ...]) -> list[type[models.Model]]:
+    """These models and any whose rows point at them, however indirectly, dependants first.
+
+    Staff (the user model) are never included.
+    """
+    found: list[type[models.Model]] = []
+    pending = list(roots)
+    while pending:
+        model = pending.pop(0)
+        if model in found or model is User:
+            continue
+        found.append(model)
+        for relation in model._meta.related_objects:
+            for dependant in (relation.related_model, getattr(relation, "through", None)):
+                if isinstance(dependant, type) and issubclass(dependant, models.Model):
+                    pending.append(dependant)
+    return [*reversed([m for m in found if m not in roots]), *roots]
+
+
+def _ensure_staff() -> None:
+    existing = set(
+        User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
+            "username", flat=True
+        )
+    )
+    for user in DEMO_USERS:
+        if user.username not in existing:
+            create_user(
+                user.username,
+                DEMO_PASSWORD,
+                user.role,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=f"{user.username}@example.org",
+            )
+
+
+#: Who PAS knows: pas_id, NHS number, family and given names, birth date, events.
+PasPerson = tuple[str, str, str, str, dt.date, list[PasEvent]]
+
+
+class _Loaded:
+    """What the summary and the files need from the rows written."""
+
+    def __init__(self) -> None:
+        self.waits: list[int] = []
+        self.ready = 0
+        self.truth: list[tuple[Any, ...]] = []
+        self.pas_people: list[PasPerson] = []
+
+
+def _batches(items: Iterator[PlannedChild], size: int) -> Iterator[list[PlannedChild]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _insert(plan: DemoPlan) -> _Loaded:
+    consultants = Consultant.objects.bulk_create(Consultant(name=name) for name in plan.consultants)
+    schools = School.objects.bulk_create(
+        School(
+            name=s["name"],
+            phone=s["phone"],
+            email=s["email"],
+            address=f"{s['address']}\n{s['postcode']}",
+        )
+        for s in plan.schools
+    )
+    actor = actor_fields(ACTOR)
+    loaded = _Loaded()
+    referral_ids: dict[int, int] = {}
+    for batch in _batches(plan.children(), BATCH):
+        patients = Patient.objects.bulk_create(
+            [
+                Patient(
+                    nhs_number=c.nhs_number,
+                    hospital_number=c.hospital_number,
+                    given_name=c.given_name,
+                    family_name=c.family_name,
+                    birth_date=c.birth_date,
+                    address=c.address,
+                    postcode=c.postcode,
+                    school=schools[c.school],
+                    gp_practice=c.gp_practice,
+                    looked_after=c.looked_after,
+                    social_worker_name=c.social_worker_name,
+                    social_worker_phone=c.social_worker_phone,
+                    social_worker_email=c.social_worker_email,
+                )
+                for c in batch
+            ],
+            batch_size=BATCH,
+        )
+        Carer.objects.bulk_create(
+            [
+                Carer(patient_id=p.pk, **carer)
+                for c, p in zip(batch, patients, strict=True)
+                for carer in c.carers
+            ],
+            batch_size=BATCH,
+        )
+        referrals = Referral.objects.bulk_create(
+            [
+                Referral(
+                    patient_id=p.pk,
+                    received_on=c.received_on,
+                    source=c.source,
+                    consultant=None if c.consultant is None else consultants[c.consultant],
+                    priority=c.priority,
+                    status=c.status,
+                    ready_on=c.ready_on,
+                    created_at=c.events[0].recorded_at,
+                )
+                for c, p in zip(batch, patients, strict=True)
+            ],
+            batch_size=BATCH,
+        )
+        Requirement.objects.bulk_create(
+            [
+                Requirement(
+                    referral_id=r.pk,
+                    kind=q.key,
+                    state=q.state,
+                    requested_on=q.requested_on,
+                    received_on=q.received_on,
+                )
+                for c, r in zip(batch, referrals, strict=True)
+                for q in c.requirements
+            ],
+            batch_size=BATCH,
+        )
+        Event.objects.bulk_create(
+            [
+                Event(
+                    referral_id=r.pk,
+                    kind=e.kind,
+                    effective=e.effective,
+                    recorded_at=e.recorded_at,
+                    status_before=e.status_before,
+                    status_after=e.status_after,
+                    details=e.details,
+                    **actor,
+                )
+                for c, r in zip(batch, referrals, strict=True)
+                for e in c.events
+            ],
+            batch_size=BATCH,
+        )
+        for c, r in zip(batch, referrals, strict=True):
+            referral_ids[c.number] = r.pk
+            loaded.waits.append((plan.today - c.received_on).days)
+            loaded.ready += c.status == Status.READY_FOR_PANEL
+            duplicate_of = "" if c.duplicate_of is None else referral_ids[c.duplicate_of]
+            loaded.truth.append((r.pk, c.hospital_number or "", c.truth, duplicate_of))
+            if c.pas_id and c.pas_events:  # a second entry adds nothing to PAS
+                loaded.pas_people.append(
+                    (
+                        c.pas_id,
+                        c.pas_nhs_number,
+                        c.family_name,
+                        c.given_name,
+                        c.birth_date,
+                        c.pas_events,
+                    )
+                )
+    return loaded
+
+
+def _pas_rows(people: list[PasPerson], plan: DemoPlan) -> list[tuple[str, ...]]:
+    """One row per PAS event, by date: the list's children and those PAS alone knows."""
+    people = people + [
+        (p.pas_id, p.nhs_number, p.family_name, p.given_name, p.birth_date, p.pas_events)
+        for p in plan.pas_only()
+    ]
+    rows = [
+        (
+            event.event_date,
+            _PAS_EVENT_ORDER[event.event],
+            pas_id,
+            (
+                pas_id,
+                nhs,
+                family.upper(),
+                given,
+                birth.isoformat(),
+                event.event,
+                event.event_date.isoformat(),
+                event.clinic,
+            ),
+        )
+        for pas_id, nhs, family, given, birth, events in people
+        for event in events
+    ]
+    rows.sort(key=lambda row: row[:3])
+    return [row[3] for row in rows]
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    partial = path.with_suffix(".partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    partial.replace(path)
