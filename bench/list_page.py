@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _setup(children: int) -> None:
     bench_dir = ROOT / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
+    (bench_dir / "static").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CLEARWAY_ENV", "local")
     os.environ["ALLOWED_HOSTS"] = "testserver"  # Django's test client, in process
     os.environ["CLEARWAY_VAR_DIR"] = str(bench_dir)

@@ -1,4 +1,5 @@
-"""The ``clearway`` command: demo, serve, createuser, stats, and Django's own commands."""
+"""The ``clearway`` command: demo, serve, createuser, stats, backup, restore, and Django's own
+commands."""
 
 import argparse
 import datetime as dt
@@ -104,6 +105,36 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from clearway.core.backup import BackupError, backup
+
+    try:
+        print(backup(args.out))
+    except BackupError as error:
+        print(f"clearway backup: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from clearway.core.backup import BackupError, check_backup, confirmation, restore
+
+    try:
+        info = check_backup(args.path)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise BackupError("not at a terminal to confirm: add --yes to restore.")
+            answer = input(confirmation(info))
+            if answer.strip().lower() != "yes":
+                print("Nothing was restored.")
+                return 1
+        print(restore(args.path))
+    except BackupError as error:
+        print(f"clearway restore: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -158,6 +189,17 @@ def parser() -> argparse.ArgumentParser:
         help="the list as it was recorded on that day, not as now known",
     )
     stats.set_defaults(func=cmd_stats)
+
+    back_up = sub.add_parser("backup", help="back up the database, with a manifest beside it")
+    back_up.add_argument(
+        "--out", type=Path, default=None, help="file or folder (default: var/backups/)"
+    )
+    back_up.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("path", type=Path, help="a file made by clearway backup")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_restore)
 
     manage = sub.add_parser("manage", help="run a Django management command (migrate, shell, …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

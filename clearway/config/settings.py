@@ -6,6 +6,7 @@ Production is the default: nothing insecure happens unless ``CLEARWAY_ENV`` says
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "clearway.core",
     "clearway.accounts",
     "clearway.pathways",
+    "clearway.audit",
     "clearway.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -84,11 +87,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clearway.audit.middleware.AuditAccessDeniedMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "clearway.core.permissions.RoleRequiredMiddleware",
     "clearway.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clearway.core.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the sign-in that django-axes refused (see ``AXES_*`` below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clearway.config.urls"
@@ -117,6 +124,18 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify, and are upgraded to argon2 at the next sign-in.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
@@ -149,23 +168,82 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sessions end after 30 minutes without activity and 12 hours after sign-in
+# (clearway.core.middleware.SessionTimeoutMiddleware), and when the browser closes.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", not LOCAL)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS only in production. Behind a proxy that ends TLS, set SECURE_PROXY_SSL_HEADER to the
+# header the proxy sets, e.g. "HTTP_X_FORWARDED_PROTO,https" (and make sure the proxy
+# overwrites it), or the redirect to HTTPS will loop.
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not LOCAL)
+_proxy_ssl_header = _list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        'SECURE_PROXY_SSL_HEADER must be a header and a value, e.g. "HTTP_X_FORWARDED_PROTO,https"'
+    )
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_ssl_header[0], _proxy_ssl_header[1]) if _proxy_ssl_header else None
+)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if LOCAL else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading commits the whole domain to HTTPS in every browser: the domain's owner decides.
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # Axes warns when it does not also lock by address; staff of a trust share one address,
+    # so that would let five mistakes lock out everyone. Accounts are locked by username.
+    "axes.W006",
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# django-axes: lock an account (by username, not by address: staff share a NAT) after 5 failed
+# sign-ins, for a cool-off; attempts are kept in the database, passwords never.
+AXES_VERBOSE = False  # no start-up banner on every `clearway` command
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOCKOUT_COOL_OFF_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "clearway.accounts.views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The address axes records: X-Forwarded-For only behind a proxy that sets it (as the audit).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if _bool("TRUST_X_FORWARDED_FOR", False)
+    else ["REMOTE_ADDR"]
+)
 
 # Clearway's own settings.
 CLEARWAY_SERVICE_NAME = os.environ.get("CLEARWAY_SERVICE_NAME", "Clearway")
 CLEARWAY_PATHWAY = os.environ.get("CLEARWAY_PATHWAY", "scd")
 CLEARWAY_LIST_PAGE_SIZE = 50
+# Take the audit trail's "from where" from X-Forwarded-For only behind a proxy that sets it;
+# otherwise anyone could write any address there.
+CLEARWAY_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
 
+# No NHS number, name, phone number or report text in the logs (tests/audit/
+# test_logs_have_no_identifiers.py): nothing logs request bodies; query strings (where a search
+# puts a name) are cut from every message; SQL, whose parameters hold identifiers, is never
+# logged; and Django's mail_admins handler, which would email the whole request, is removed.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query_strings": {"()": "clearway.audit.logs.NoQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"level": "WARNING", "handlers": [], "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("clearway.core.urls")),
     path("", include("clearway.accounts.urls")),
     path("", include("clearway.pathways.urls")),
+    path("audit/", include("clearway.audit.urls")),
     # One way in: the admin's own sign-in page sends people to Clearway's.
     path(
         "admin/login/",

@@ -242,3 +242,19 @@ class ReverseDischargeForm(NHSForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["why"].error_messages["required"] = "Say why the discharge was wrong"
+
+
+class RetentionApprovalForm(NHSForm):
+    """Approve one child's record, past its retention date, for deletion review."""
+
+    child = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the record can go to deletion review, for example who you checked with",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].error_messages["required"] = "Enter a note about this approval"

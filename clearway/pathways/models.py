@@ -7,12 +7,13 @@ transaction. The list as it stood on any past date is derived from the events
 """
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from clearway.core.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class Status(models.TextChoices):
@@ -273,19 +274,7 @@ class Requirement(models.Model):
         return f"{self.kind}: {self.state}"
 
 
-class AppendOnlyError(Exception):
-    pass
-
-
-class EventQuerySet(models.QuerySet["Event"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("Events are never changed: record a correcting event instead.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Events are never deleted: record a correcting event instead.")
-
-
-class Event(models.Model):
+class Event(AppendOnlyModel):
     """One thing that happened to a referral: never changed, never deleted.
 
     ``effective`` is the day it happened in the world; ``recorded_at`` the moment the service
@@ -307,7 +296,7 @@ class Event(models.Model):
         "self", null=True, blank=True, related_name="reversed_by", on_delete=models.PROTECT
     )
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["effective", "recorded_at", "pk"]
@@ -321,10 +310,33 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.effective:%d/%m/%Y}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Events are never changed: record a correcting event instead.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Events are never deleted: record a correcting event instead.")
+class RetentionDecision(models.Model):
+    """A person's approval that a child's record, past its retention date, goes to deletion review.
+
+    It records the decision only: Clearway never deletes a record itself. The approval is for
+    the retention date it names; if that date moves (a new referral, a death recorded), the
+    record must be approved again.
+    """
+
+    patient = models.ForeignKey(
+        Patient, related_name="retention_decisions", on_delete=models.PROTECT
+    )
+    retain_until = models.DateField()
+    note = models.TextField()
+    decided_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_name = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "retain_until"], name="one_retention_decision_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} approved for deletion review by {self.actor_name}"

@@ -16,4 +16,5 @@ urlpatterns = [
     path(
         "referrals/<int:pk>/reverse-discharge/", views.reverse_discharge, name="reverse-discharge"
     ),
+    path("records/retention/", views.retention, name="retention"),
 ]

@@ -11,6 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clearway.accounts.models import Role
+from clearway.audit import services as audit
+from clearway.audit.models import AuditAction
 from clearway.core.permissions import (
     LIST_EDITORS,
     PATHWAY_EDITORS,
@@ -25,10 +28,16 @@ from clearway.pathways.forms import (
     ListFilterForm,
     ReferralForm,
     RequirementReceivedForm,
+    RetentionApprovalForm,
     ReverseDischargeForm,
 )
-from clearway.pathways.models import WAITING, DischargeReason, Referral, Status
+from clearway.pathways.models import WAITING, DischargeReason, Patient, Referral, Status
 from clearway.pathways.presenters import ListRow, requirement_rows, status_tag, timeline
+from clearway.pathways.retention_review import (
+    RetentionError,
+    approve_for_deletion_review,
+    past_retention,
+)
 
 SORT_ORDER = {
     "longest": ("received_on", "pk"),
@@ -54,6 +63,19 @@ def _filtered_referrals(form: ListFilterForm, today: Any) -> Any:
     if data.get("q"):
         referrals = referrals.search(data["q"])
     return referrals.order_by(*SORT_ORDER[data.get("sort") or "longest"])
+
+
+def _changed(request: HttpRequest, referral: Referral, what: str) -> HttpResponse:
+    """After a change: audit it, and go back to the child's record."""
+    response = redirect("pathways:referral", pk=referral.pk)
+    audit.record(
+        request,
+        AuditAction.CHANGE,
+        patient=referral.patient,
+        obj=f"referral {referral.pk}: {what}",
+        outcome=response.status_code,
+    )
+    return response
 
 
 @roles_required(*STAFF)
@@ -94,6 +116,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pathway = current_pathway()
     today = timezone.localdate()
     other_referrals = referral.patient.referrals.exclude(pk=referral.pk).order_by("-received_on")
+    audit.record(
+        request, AuditAction.VIEW_RECORD, patient=referral.patient, obj=f"referral {referral.pk}"
+    )
     return render(
         request,
         "pathways/referral.jinja",
@@ -125,7 +150,7 @@ def add_referral(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{referral.patient.full_name} is on the waiting list.")
-            return redirect("pathways:referral", pk=referral.pk)
+            return _changed(request, referral, "added")
     return render(request, "pathways/add_referral.jinja", {"form": form})
 
 
@@ -153,7 +178,7 @@ def receive_requirement(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             if event.details.get("ready_for_panel"):
                 text += f" {referral.patient.full_name} is now ready for panel."
             messages.success(request, text)
-            return redirect("pathways:referral", pk=referral.pk)
+            return _changed(request, referral, f"{kind} received")
     return render(
         request,
         "pathways/receive_requirement.jinja",
@@ -183,7 +208,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"{referral.patient.full_name} has been discharged.")
-                return redirect("pathways:referral", pk=referral.pk)
+                return _changed(request, referral, "discharged")
         else:
             confirming = True
     return render(
@@ -213,5 +238,48 @@ def reverse_discharge(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{referral.patient.full_name} is back on the waiting list.")
-            return redirect("pathways:referral", pk=referral.pk)
+            return _changed(request, referral, "discharge reversed")
     return render(request, "pathways/reverse_discharge.jinja", {"form": form, "referral": referral})
+
+
+@roles_required(Role.MANAGER, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def retention(request: HttpRequest) -> HttpResponse:
+    """Records past their retention date, each to approve for deletion review. Deletes nothing."""
+    today = timezone.localdate()
+    form = RetentionApprovalForm(
+        request.POST if request.method == "POST" else None,
+        initial={"child": request.GET.get("child")},
+    )
+    if request.method == "POST" and form.is_valid():
+        patient = get_object_or_404(Patient, pk=form.cleaned_data["child"])
+        try:
+            decision = approve_for_deletion_review(
+                request.user, patient, form.cleaned_data["note"], today
+            )
+        except RetentionError as error:
+            form.add_error(None, str(error))
+        else:
+            audit.record(
+                request,
+                AuditAction.CHANGE,
+                patient=patient,
+                obj=f"retention decision {decision.pk}",
+            )
+            messages.success(
+                request, f"{patient.full_name}'s record is approved for deletion review."
+            )
+            return redirect("pathways:retention")
+    rows = past_retention(today)
+    chosen = str(form["child"].value() or "")
+    choosing = next((r for r in rows if str(r.patient.pk) == chosen and r.decision is None), None)
+    return render(
+        request,
+        "pathways/retention.jinja",
+        {
+            "rows": rows,
+            "form": form if form.is_bound and form.errors else None,
+            "approval": form,
+            "choosing": choosing,
+        },
+    )

@@ -49,6 +49,8 @@ EXPECTED: dict[str, Expected] = {
     "pathways:receive-requirement": Expected(COORDINATOR_SECRETARY_ADMIN),
     "pathways:discharge": Expected(COORDINATOR_ADMIN),
     "pathways:reverse-discharge": Expected(COORDINATOR_ADMIN),
+    "pathways:retention": Expected((Role.MANAGER, Role.ADMIN)),
+    "audit:search": Expected((Role.MANAGER, Role.ADMIN)),
 }
 
 

@@ -12,6 +12,7 @@ import nhs_number
 import pytest
 from django.contrib.auth import authenticate
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from clearway.accounts.models import User
@@ -247,7 +248,9 @@ def test_a_loaded_demo_is_not_loaded_twice_unless_reset(small_demo: str) -> None
 @pytest.mark.django_db
 def test_the_demo_staff_can_sign_in_one_per_role(small_demo: str) -> None:
     for demo_user in DEMO_USERS:
-        user = authenticate(username=demo_user.username, password=DEMO_PASSWORD)
+        # django-axes needs the request to count failures against it.
+        request = RequestFactory().post("/sign-in/")
+        user = authenticate(request, username=demo_user.username, password=DEMO_PASSWORD)
         assert user is not None
         assert user.role == demo_user.role
         assert user.get_full_name()

@@ -7,9 +7,9 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from clearway.core.actors import MissingActorError
+from clearway.core.append_only import AppendOnlyError
 from clearway.pathways import services
 from clearway.pathways.models import (
-    AppendOnlyError,
     DischargeReason,
     Event,
     EventKind,
