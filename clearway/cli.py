@@ -161,7 +161,10 @@ def parser() -> argparse.ArgumentParser:
         "--today", type=_date, default=None, help="the day the demo stands on (default: today)"
     )
     demo.add_argument(
-        "--reset", action="store_true", help="delete every child and load the demo again"
+        "--reset",
+        action="store_true",
+        help="delete every child, their history and the audit trail, then load the demo again "
+        "(demo data only: never on a real service)",
     )
     demo.set_defaults(func=cmd_demo)
 

@@ -199,7 +199,12 @@ def _with_dependants(roots: tuple[type[models.Model], ...]) -> list[type[models.
         if model in found or model is User:
             continue
         found.append(model)
-        for relation in model._meta.related_objects:
+        relations = [
+            field
+            for field in model._meta.get_fields(include_hidden=True)
+            if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+        ]
+        for relation in relations:
             for dependant in (relation.related_model, getattr(relation, "through", None)):
                 if isinstance(dependant, type) and issubclass(dependant, models.Model):
                     pending.append(dependant)
