@@ -127,3 +127,28 @@ def make_referral(db: None, nhs_numbers: Iterator[str]) -> Callable[..., Referra
         return services.add_referral(actor, services.NewReferral(**values), recorded_at=recorded_at)
 
     return make
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[Any]:
+    """A real OpenID provider on 127.0.0.1 (tests/accounts/oidc_provider.py), for this test."""
+    from tests.accounts.oidc_provider import LocalOpenIDProvider
+
+    provider = LocalOpenIDProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def single_sign_on(oidc_provider: Any, settings: Any) -> Any:
+    """Clearway set up for single sign-on by oidc_provider, as for NHS CIS2: the job role
+    R8000 (clinical practitioner) is a coordinator, R8008 (admin) a secretary."""
+    configured = oidc_provider.settings(
+        OIDC_PROVIDER_NAME="NHS Care Identity",
+        OIDC_ROLE_CLAIM="nhsid_nrbac_roles",
+        OIDC_ROLE_MAP={"R8000": Role.COORDINATOR, "R8008": Role.SECRETARY},
+        OIDC_USERNAME_CLAIM="uid",
+    )
+    for name, value in configured.items():
+        setattr(settings, name, value)
+    return oidc_provider

@@ -24,4 +24,9 @@ def signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any):
     # Only the username typed: never the password (Django masks it; we do not keep it at all).
     username = str(credentials.get("username") or "")
-    record(request, AuditAction.SIGN_IN_FAILED, username=username, outcome=None)
+    # Single sign-on says who the provider named and why Clearway refused them.
+    refusal = getattr(request, "sign_in_refusal", None)
+    if refusal is not None:
+        username = username or refusal.username
+    obj = refusal.reason if refusal is not None else ""
+    record(request, AuditAction.SIGN_IN_FAILED, username=username, obj=obj, outcome=None)

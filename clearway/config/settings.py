@@ -5,6 +5,7 @@ Production is the default: nothing insecure happens unless ``CLEARWAY_ENV`` says
 (see docs/adr/0002-settings-from-the-environment.md).
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -222,6 +223,55 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     if _bool("TRUST_X_FORWARDED_FOR", False)
     else ["REMOTE_ADDR"]
 )
+
+# Single sign-on by OpenID Connect (NHS Care Identity Service 2, Microsoft Entra ID): on when
+# OIDC_RP_CLIENT_ID is set. mozilla-django-oidc reads these names; clearway.accounts.oidc adds
+# the audience and issuer checks, the identity by (issuer, sub) and the role table.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_ONLY = _bool("OIDC_ONLY", False)
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "NHS Care Identity")
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+# Empty endpoints are read from the issuer's /.well-known/openid-configuration when first used.
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile")
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+try:
+    OIDC_ROLE_MAP: dict[str, str] = json.loads(os.environ.get("OIDC_ROLE_MAP") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"OIDC_ROLE_MAP must be a JSON object: {error}") from None
+if not isinstance(OIDC_ROLE_MAP, dict) or not all(
+    isinstance(key, str) and isinstance(value, str) for key, value in OIDC_ROLE_MAP.items()
+):
+    raise ImproperlyConfigured('OIDC_ROLE_MAP must map claim values to roles: {"R8000": "..."}')
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name, value in [
+            ("OIDC_ISSUER", OIDC_ISSUER),
+            ("OIDC_RP_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+            ("OIDC_ROLE_CLAIM", OIDC_ROLE_CLAIM),
+            ("OIDC_ROLE_MAP", OIDC_ROLE_MAP),
+        ]
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"Single sign-on needs {', '.join(_missing)} as well.")
+OIDC_USE_PKCE = _bool("OIDC_USE_PKCE", True)
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 10
+OIDC_ID_TOKEN_LEEWAY_SECONDS = 60  # clock skew allowed on exp and iat
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+LOGIN_REDIRECT_URL_FAILURE = "accounts:sign-in"
+AUTHENTICATION_BACKENDS.append("clearway.accounts.oidc.ClearwayOIDCBackend")
 
 # Clearway's own settings.
 CLEARWAY_SERVICE_NAME = os.environ.get("CLEARWAY_SERVICE_NAME", "Clearway")

@@ -28,6 +28,10 @@ OPEN_TO_EVERYONE = {
     "accounts:sign-in": 200,
     "core:health": 200,
     "admin-sign-in": 302,  # the admin's sign-in sends people to Clearway's
+    # Single sign-on's start and callback: 404 while it is not set up, as in these tests
+    # (tests/accounts/test_single_sign_on.py covers them set up).
+    "accounts:sso-start": 404,
+    "accounts:oidc-callback": 404,
 }
 
 
