@@ -1,0 +1,1 @@
+"""Tests of the pure validation engine (no Django)."""
