@@ -8,6 +8,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clearway.services.models import Service
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -75,6 +79,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     if not password:
         password = getpass.getpass(f"Password for {args.username}: ")
     try:
+        services = [_service_for(slug) for slug in args.service or [None]]
         user = create_user(
             args.username,
             password,
@@ -83,22 +88,44 @@ def cmd_createuser(args: argparse.Namespace) -> int:
             last_name=args.last_name,
             email=args.email,
         )
-    except (ValueError, ValidationError) as error:
+    except (ValueError, ValidationError, LookupError) as error:
         print(f"clearway createuser: {error}", file=sys.stderr)
         return 2
-    print(f"Created {user.username} ({user.get_role_display()}).")
+    user.services.set(services)
+    names = ", ".join(str(s) for s in services)
+    print(f"Created {user.username} ({user.get_role_display()}, {names}).")
     return 0
+
+
+def _service_for(slug: str | None) -> "Service":
+    """The service named by ``slug``; without one, the only service, else SCD's."""
+    from clearway.services.models import DEFAULT_SERVICE_SLUG, Service
+
+    services = {service.slug: service for service in Service.objects.all()}
+    if slug is None:
+        if len(services) == 1:
+            return next(iter(services.values()))
+        slug = DEFAULT_SERVICE_SLUG
+    if slug not in services:
+        known = ", ".join(sorted(services)) or "none"
+        raise LookupError(f"there is no service {slug!r}: choose --service from {known}")
+    return services[slug]
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from clearway.pathways.history import list_figures
 
-    figures = list_figures(args.as_of, as_recorded=args.as_recorded).as_dict()
+    try:
+        service = _service_for(args.service)
+    except LookupError as error:
+        print(f"clearway stats: {error}", file=sys.stderr)
+        return 2
+    figures = list_figures(service, args.as_of, as_recorded=args.as_recorded).as_dict()
     if args.json:
         print(json.dumps(figures))
         return 0
     view = "as recorded then" if args.as_recorded else "as now known"
-    print(f"The list on {figures['as_of']} ({view})")
+    print(f"The list of {service} on {figures['as_of']} ({view})")
     for key, value in figures.items():
         if key not in {"as_of", "as_recorded"}:
             print(f"  {key.replace('_', ' '):<20} {'—' if value is None else value}")
@@ -181,9 +208,21 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--first-name", default="")
     create.add_argument("--last-name", default="")
     create.add_argument("--email", default="")
+    create.add_argument(
+        "--service",
+        action="append",
+        metavar="SLUG",
+        help="a service they work in; repeat for more (default: the only one, or else scd)",
+    )
     create.set_defaults(func=cmd_createuser)
 
-    stats = sub.add_parser("stats", help="the list's figures on a day")
+    stats = sub.add_parser("stats", help="a service's list's figures on a day")
+    stats.add_argument(
+        "--service",
+        default=None,
+        metavar="SLUG",
+        help="the service (default: the only one, or else scd)",
+    )
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.add_argument("--as-of", type=_date, default=None, help="the day (default: today)")
     stats.add_argument(

@@ -14,6 +14,7 @@ from clearway.accounts.services import create_user
 from clearway.core.actors import SystemActor
 from clearway.pathways import services
 from clearway.pathways.models import Referral
+from clearway.services.models import DEFAULT_SERVICE_NAME, DEFAULT_SERVICE_SLUG, Service
 from tests.html import check_page
 
 TEST_ACTOR = SystemActor("Clearway tests")
@@ -40,12 +41,40 @@ class CheckingClient(Client):
         return response
 
 
+def default_service() -> Service:
+    """The default SCD service (made by the migrations; made again after a test that flushed
+    the database)."""
+    found, _ = Service.objects.get_or_create(
+        slug=DEFAULT_SERVICE_SLUG, defaults={"name": DEFAULT_SERVICE_NAME, "pathway_key": "scd"}
+    )
+    return found
+
+
 @pytest.fixture
-def make_user(db: None) -> Callable[..., User]:
+def service(db: None) -> Service:
+    return default_service()
+
+
+@pytest.fixture
+def other_service(db: None) -> Service:
+    """A second service on the same installation, with a pathway of its own."""
+    return Service.objects.create(name="Autism assessment", slug="autism", pathway_key="autism")
+
+
+@pytest.fixture
+def make_user(service: Service) -> Callable[..., User]:
+    """make_user(role, services=[...]) → a member of staff, of the default service unless told."""
     counter = itertools.count(1)
 
-    def make(role: str, username: str | None = None, **fields: Any) -> User:
-        return create_user(username or f"{role}{next(counter)}", PASSWORD, role, **fields)
+    def make(
+        role: str,
+        username: str | None = None,
+        services: list[Service] | None = None,
+        **fields: Any,
+    ) -> User:
+        user = create_user(username or f"{role}{next(counter)}", PASSWORD, role, **fields)
+        user.services.set([service] if services is None else services)
+        return user
 
     return make
 
@@ -98,8 +127,9 @@ def nhs_numbers() -> Iterator[str]:
 
 
 @pytest.fixture
-def make_referral(db: None, nhs_numbers: Iterator[str]) -> Callable[..., Referral]:
-    """make_referral(**fields of NewReferral) → a referral added through the service."""
+def make_referral(service: Service, nhs_numbers: Iterator[str]) -> Callable[..., Referral]:
+    """make_referral(**fields of NewReferral) → a referral added through the service layer, to
+    the default service unless ``service=`` says otherwise."""
     counter = itertools.count(1)
 
     def make(
@@ -107,6 +137,7 @@ def make_referral(db: None, nhs_numbers: Iterator[str]) -> Callable[..., Referra
     ) -> Referral:
         n = next(counter)
         values: dict[str, Any] = {
+            "service": service,
             "given_name": f"Child{n}",
             "family_name": "Testcase",
             "birth_date": dt.date(2016, 1, 1),

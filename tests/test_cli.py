@@ -34,8 +34,23 @@ def test_stats_for_people(make_referral, capsys):
     make_referral(received_on=dt.date(2021, 1, 1))
     assert main(["stats", "--as-of", "2021-05-03", "--as-recorded"]) == 0
     out = capsys.readouterr().out
-    assert "The list on 2021-05-03 (as recorded then)" in out
+    assert "The list of Social communication disorder (SCD) assessment on 2021-05-03" in out
+    assert "(as recorded then)" in out
     assert "waiting" in out
+
+
+def test_stats_is_for_one_service_scd_unless_told(make_referral, other_service, capsys):
+    make_referral(received_on=dt.date(2021, 1, 1))
+    make_referral(service=other_service, received_on=dt.date(2021, 1, 1))
+    make_referral(service=other_service, received_on=dt.date(2021, 2, 1))
+    assert main(["stats", "--json", "--as-of", "2021-05-03"]) == 0
+    assert json.loads(capsys.readouterr().out)["waiting"] == 1
+    assert main(["stats", "--json", "--as-of", "2021-05-03", "--service", "autism"]) == 0
+    assert json.loads(capsys.readouterr().out)["waiting"] == 2
+    assert main(["stats", "--service", "adhd"]) == 2
+    assert "there is no service 'adhd': choose --service from autism, scd" in (
+        capsys.readouterr().err
+    )
 
 
 def test_stats_refuses_a_date_that_is_not_a_date(capsys):
@@ -45,10 +60,11 @@ def test_stats_refuses_a_date_that_is_not_a_date(capsys):
     assert "'3/5/2021' is not a date: use YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_createuser(capsys):
+def test_createuser(service, capsys):
     assert main(["createuser", "sam", "--role", "coordinator", "--password", "a-long-pass-7"]) == 0
     user = User.objects.get(username="sam")
     assert user.role == "coordinator"
+    assert [s.slug for s in user.services.all()] == ["scd"]  # the only service
     assert user.check_password("a-long-pass-7")
     assert not user.is_staff
     assert main(["createuser", "sam", "--role", "coordinator", "--password", "x-long-pass-7"]) == 2
@@ -60,7 +76,8 @@ def test_demo_loads_once_and_always_says_how_to_sign_in(settings, tmp_path, caps
     assert main(["demo", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "1,109 children on the list" in out
-    assert "coordinator  SCD coordinator" in out
+    assert "coordinator         coordinator, SCD and autism" in out
+    assert "autism-coordinator  coordinator, autism" in out
     assert "every password is clearway-demo" in out
     assert main(["demo"]) == 0
     again = capsys.readouterr().out

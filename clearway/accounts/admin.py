@@ -7,5 +7,6 @@ from clearway.accounts.models import User
 @admin.register(User)
 class StaffAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "is_active")
-    list_filter = ("role", "is_active")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Clearway", {"fields": ("role",)}))
+    list_filter = ("role", "services", "is_active")
+    filter_horizontal = ("services",)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Clearway", {"fields": ("role", "services")}))

@@ -3,7 +3,7 @@ from django.db import models
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "SCD coordinator"
+    COORDINATOR = "coordinator", "Coordinator"
     SECRETARY = "secretary", "Medical secretary"
     CLINICIAN = "clinician", "Clinician"
     MANAGER = "manager", "Service manager"
@@ -11,9 +11,10 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """A member of staff. Each person has one role in the service."""
+    """A member of staff: one role, in one or more services."""
 
     role = models.CharField(max_length=20, choices=Role.choices)
+    services = models.ManyToManyField("services.Service", related_name="staff", blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -6,6 +6,7 @@ even a bug or a raw query in the application can rewrite the trail.
 """
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +39,12 @@ class AuditEntryQuerySet(AppendOnlyQuerySet):
             match |= models.Q(patient__nhs_number=digits)
         return self.filter(match)
 
+    def for_services(self, services: Any) -> "AuditEntryQuerySet":
+        """Entries made in these services, and those of no service that name no child."""
+        return self.filter(
+            models.Q(service__in=services) | models.Q(service__isnull=True, patient__isnull=True)
+        )
+
     def by_person(self, username: str) -> "AuditEntryQuerySet":
         """Entries by this username, including failed sign-ins with it."""
         return self.filter(username__iexact=username.strip())
@@ -67,6 +74,10 @@ class AuditEntry(AppendOnlyModel):
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     patient = models.ForeignKey(
         "pathways.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: The service the person was working in; none for signing in and out.
+    service = models.ForeignKey(
+        "services.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     #: What was seen or changed, without identifiers: "referral 123", "referral 123: discharged".
     obj = models.CharField("Object", max_length=200, blank=True)

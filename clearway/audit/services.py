@@ -55,6 +55,8 @@ def record(
         role=getattr(user, "role", "") or "",
         action=action,
         patient=patient,
+        # The service the person is working in (none while signing in or out).
+        service=getattr(request, "service", None),
         obj=obj[:200],
         ip_address=client_ip(request) if request is not None else None,
         path=request.path[:500] if request is not None else "",

@@ -14,7 +14,9 @@ PAGE_SIZE = 50
 @roles_required(Role.MANAGER, Role.ADMIN)
 def search(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    entries = AuditEntry.objects.select_related("patient").newest_first()
+    # Only what happened in the manager's own services, and sign-ins, which name no child.
+    services = request.user.services.all()  # type: ignore[union-attr]
+    entries = AuditEntry.objects.for_services(services).select_related("patient").newest_first()
     searched = form.is_bound and form.is_valid()
     if searched:
         data = form.cleaned_data

@@ -7,8 +7,18 @@ Production is the default: nothing insecure happens unless ``CLEARWAY_ENV`` says
 
 import json
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
+
+try:
+    # A current SQLite, bundled: the system's (3.40 on Debian 12) has answered
+    # "kind IN (...) AND effective <= ..." wrongly once it had planner statistics.
+    import pysqlite3
+
+    sys.modules["sqlite3"] = pysqlite3
+except ImportError:  # no wheel for this platform: the system's SQLite
+    pass
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -69,6 +79,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 INSTALLED_APPS = [
     "clearway.core",
     "clearway.accounts",
+    "clearway.services",
     "clearway.pathways",
     "clearway.audit",
     "clearway.demo",
@@ -91,6 +102,7 @@ MIDDLEWARE = [
     "clearway.audit.middleware.AuditAccessDeniedMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "clearway.core.permissions.RoleRequiredMiddleware",
+    "clearway.services.middleware.CurrentServiceMiddleware",
     "clearway.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clearway.core.middleware.SessionTimeoutMiddleware",

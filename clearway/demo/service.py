@@ -3,7 +3,9 @@
 ``clearway demo`` calls :func:`load_demo`. It writes, in one transaction, four consultants,
 about thirty schools, the children with their carers, referrals, requirements and the history
 the service would have recorded (so the list "as recorded" on any past day works), and the
-demo staff sign-ins. It then writes the PAS extract that validation will use, and the answers
+demo staff sign-ins. Two services share the installation: SCD assessment holds the case's list,
+and a small autism assessment service, with its own pathway, shows staff of one service cannot
+see the other's children. It then writes the PAS extract that validation will use, and the answers
 a careful person would reach (``pas_truth.csv``), under ``VAR_DIR/demo/``.
 
 Rows are built in Python and inserted with ``bulk_create`` in batches: 100,000 children load
@@ -26,9 +28,9 @@ from django.utils import timezone
 from clearway.accounts.models import User
 from clearway.accounts.services import create_user
 from clearway.core.actors import SystemActor, actor_fields
+from clearway.core.db import refresh_statistics
 from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
-from clearway.demo.staff import DEMO_PASSWORD, DEMO_USERS
-from clearway.pathways.definition import current_pathway
+from clearway.demo.staff import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS
 from clearway.pathways.models import (
     Carer,
     Consultant,
@@ -39,11 +41,16 @@ from clearway.pathways.models import (
     School,
     Status,
 )
+from clearway.services.models import Service
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoAlreadyLoaded", "load_demo"]
 
 #: The size of the case's list on the day its recovery began.
 CASE_LIST_SIZE = 1109
+#: The children planned for the demo's second service, the autism assessment one.
+AUTISM_LIST_SIZE = 60
+#: Added to the seed to plan the second service's children, so they are other children.
+AUTISM_SEED_OFFSET = 1_000_003
 #: Children written per round of inserts.
 BATCH = 2000
 ACTOR = SystemActor("Clearway demo")
@@ -95,6 +102,7 @@ def load_demo(
     today: dt.date | None = None,
     reset: bool = False,
     children: int = CASE_LIST_SIZE,
+    autism_children: int = AUTISM_LIST_SIZE,
 ) -> str:
     """Load the demo service as it stood on ``today``; return a short summary to print.
 
@@ -109,25 +117,37 @@ def load_demo(
             f"The demo cannot stand on {_day(today)}: that is in the future "
             f"(today is {_day(real_today)})."
         )
-    plan = DemoPlan(
-        seed,
-        today,
-        children,
-        current_pathway().requirement_keys,
-        ZoneInfo(settings.TIME_ZONE),
-    )
     with transaction.atomic():
+        services = _ensure_services()
+        scd, autism = services["scd"], services["autism"]
+        plan = DemoPlan(
+            seed, today, children, scd.pathway.requirement_keys, ZoneInfo(settings.TIME_ZONE)
+        )
         if reset:
             _wipe()
-        elif Referral.objects.exists():
-            waiting = Referral.objects.waiting().count()
+        elif Referral.objects.unscoped().exists():
+            waiting = Referral.objects.for_service(scd).waiting().count()
             raise DemoAlreadyLoaded(
                 f"The demo service is already loaded ({_plural(waiting, 'child', 'children')} on "
                 "the list). Run `clearway demo --reset` to load it again."
             )
-        _ensure_staff()
-        loaded = _insert(plan)
-        _refresh_planner_statistics()
+        _ensure_staff(services)
+        consultants, schools = _insert_shared(plan)
+        loaded = _insert(plan, scd, consultants, schools)
+        autism_loaded = _insert(
+            DemoPlan(
+                seed + AUTISM_SEED_OFFSET,
+                today,
+                autism_children,
+                autism.pathway.requirement_keys,
+                ZoneInfo(settings.TIME_ZONE),
+            ),
+            autism,
+            consultants,
+            schools,
+            skip=loaded.identifiers,
+        )
+        refresh_statistics()
     folder = Path(settings.VAR_DIR) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     extract = folder / "pas_extract.csv"
@@ -142,6 +162,8 @@ def load_demo(
             f"  {loaded.ready:,} ready for panel, "
             f"{len(waits) - loaded.ready:,} awaiting information",
             f"  PAS extract to validate against: {extract}",
+            f"and the {autism.name} service beside it: "
+            f"{_plural(len(autism_loaded.waits), 'child', 'children')} on its list",
         ]
     )
 
@@ -171,22 +193,6 @@ def _wipe() -> None:
             cursor.execute(f"DELETE FROM sqlite_sequence WHERE name IN ({marks})", tables)  # noqa: S608
 
 
-def _refresh_planner_statistics() -> None:
-    """Tell the database's query planner what was just loaded.
-
-    Without statistics, SQLite answers "is this referral on the list?" through the index on
-    (kind, effective) instead of (referral, effective), and the list's figures for 100,000
-    children take many minutes instead of about a second.
-    """
-    tables = [model._meta.db_table for model in PATHWAY_MODELS]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
-        elif connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
-
-
 def _with_dependants(roots: tuple[type[models.Model], ...]) -> list[type[models.Model]]:
     """These models and any whose rows point at them, however indirectly, dependants first.
 
@@ -211,22 +217,30 @@ def _with_dependants(roots: tuple[type[models.Model], ...]) -> list[type[models.
     return [*reversed([m for m in found if m not in roots]), *roots]
 
 
-def _ensure_staff() -> None:
-    existing = set(
-        User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
-            "username", flat=True
+def _ensure_services() -> dict[str, Service]:
+    return {
+        slug: Service.objects.get_or_create(
+            slug=slug, defaults={"name": name, "pathway_key": pathway_key}
+        )[0]
+        for slug, (name, pathway_key) in DEMO_SERVICES.items()
+    }
+
+
+def _ensure_staff(services: dict[str, Service]) -> None:
+    existing = {
+        user.username: user
+        for user in User.objects.filter(username__in=[u.username for u in DEMO_USERS])
+    }
+    for demo_user in DEMO_USERS:
+        user = existing.get(demo_user.username) or create_user(
+            demo_user.username,
+            DEMO_PASSWORD,
+            demo_user.role,
+            first_name=demo_user.first_name,
+            last_name=demo_user.last_name,
+            email=f"{demo_user.username}@example.org",
         )
-    )
-    for user in DEMO_USERS:
-        if user.username not in existing:
-            create_user(
-                user.username,
-                DEMO_PASSWORD,
-                user.role,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                email=f"{user.username}@example.org",
-            )
+        user.services.add(*(services[slug] for slug in demo_user.services))
 
 
 #: Who PAS knows: pas_id, NHS number, family and given names, birth date, events.
@@ -241,6 +255,8 @@ class _Loaded:
         self.ready = 0
         self.truth: list[tuple[Any, ...]] = []
         self.pas_people: list[PasPerson] = []
+        #: NHS and hospital numbers written, so another service's children are other children.
+        self.identifiers: set[str] = set()
 
 
 def _batches(items: Iterator[PlannedChild], size: int) -> Iterator[list[PlannedChild]]:
@@ -248,7 +264,8 @@ def _batches(items: Iterator[PlannedChild], size: int) -> Iterator[list[PlannedC
         yield batch
 
 
-def _insert(plan: DemoPlan) -> _Loaded:
+def _insert_shared(plan: DemoPlan) -> tuple[list[Consultant], list[School]]:
+    """The consultants and schools, which every service shares."""
     consultants = Consultant.objects.bulk_create(Consultant(name=name) for name in plan.consultants)
     schools = School.objects.bulk_create(
         School(
@@ -259,10 +276,30 @@ def _insert(plan: DemoPlan) -> _Loaded:
         )
         for s in plan.schools
     )
+    return consultants, schools
+
+
+def _insert(
+    plan: DemoPlan,
+    service: Service,
+    consultants: list[Consultant],
+    schools: list[School],
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> _Loaded:
+    """The plan's children, referred to ``service``, but none whose NHS or hospital number is
+    in ``skip`` (children of another service), nor their second entries."""
     actor = actor_fields(ACTOR)
     loaded = _Loaded()
     referral_ids: dict[int, int] = {}
-    for batch in _batches(plan.children(), BATCH):
+    skipped: set[int] = set()
+
+    def kept(child: PlannedChild) -> bool:
+        if {child.nhs_number, child.hospital_number} & skip or child.duplicate_of in skipped:
+            skipped.add(child.number)
+            return False
+        return True
+
+    for batch in _batches(filter(kept, plan.children()), BATCH):
         patients = Patient.objects.bulk_create(
             [
                 Patient(
@@ -273,7 +310,7 @@ def _insert(plan: DemoPlan) -> _Loaded:
                     birth_date=c.birth_date,
                     address=c.address,
                     postcode=c.postcode,
-                    school=schools[c.school],
+                    school=schools[c.school % len(schools)],
                     gp_practice=c.gp_practice,
                     looked_after=c.looked_after,
                     social_worker_name=c.social_worker_name,
@@ -295,6 +332,7 @@ def _insert(plan: DemoPlan) -> _Loaded:
         referrals = Referral.objects.bulk_create(
             [
                 Referral(
+                    service=service,
                     patient_id=p.pk,
                     received_on=c.received_on,
                     source=c.source,
@@ -341,6 +379,7 @@ def _insert(plan: DemoPlan) -> _Loaded:
         )
         for c, r in zip(batch, referrals, strict=True):
             referral_ids[c.number] = r.pk
+            loaded.identifiers.update(n for n in (c.nhs_number, c.hospital_number) if n)
             loaded.waits.append((plan.today - c.received_on).days)
             loaded.ready += c.status == Status.READY_FOR_PANEL
             duplicate_of = "" if c.duplicate_of is None else referral_ids[c.duplicate_of]

@@ -1,10 +1,10 @@
 """The pathway definition: which reports a child needs before panel, and the panel's size.
 
-Read from a TOML file: the built-in SCD pathway by default, or the file named by the
-``CLEARWAY_PATHWAY_FILE`` environment variable.
+Each service runs one pathway, read from the TOML file named by its key in
+``clearway/pathways/definitions/`` (``scd.toml``, ``autism.toml``).
 """
 
-import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -79,7 +79,8 @@ def load_pathway(path: Path) -> PathwayDefinition:
 
 
 @cache
-def current_pathway() -> PathwayDefinition:
-    """The pathway this installation runs."""
-    path = os.environ.get("CLEARWAY_PATHWAY_FILE")
-    return load_pathway(Path(path) if path else BUILT_IN / "scd.toml")
+def pathway_for(key: str) -> PathwayDefinition:
+    """The built-in pathway with this key (the file stem), read once."""
+    if not re.fullmatch(r"[a-z0-9_-]+", key):
+        raise ImproperlyConfigured(f"{key!r} is not a pathway key")
+    return load_pathway(BUILT_IN / f"{key}.toml")

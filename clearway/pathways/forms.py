@@ -8,6 +8,7 @@ from nhs_number import is_valid, standardise_format
 from clearway.core.forms import NHSDateField, NHSForm
 from clearway.pathways.models import Consultant, DischargeReason, Priority, School, Source, Status
 from clearway.pathways.services import NewReferral, check_new_referral
+from clearway.services.models import Service
 
 WAIT_BANDS = {
     "": "Any wait",
@@ -128,8 +129,9 @@ class ReferralForm(NHSForm):
     )
     carer_email = forms.EmailField(label="Carer's email address", required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.service = service
         for name in ("given_name", "family_name", "hospital_number", "carer_name"):
             self.fields[name].widget.attrs["spellcheck"] = "false"
         self.fields["nhs_number"].widget.attrs.update(
@@ -161,6 +163,7 @@ class ReferralForm(NHSForm):
             "main_contact": True,
         }
         return NewReferral(
+            service=self.service,
             given_name=data["given_name"].strip(),
             family_name=data["family_name"].strip(),
             birth_date=data["birth_date"],

@@ -33,8 +33,8 @@ def _events_counted(day: dt.date, as_recorded: bool) -> QuerySet[Event]:
     return events
 
 
-def on_list_as_at(day: dt.date, *, as_recorded: bool = False) -> QuerySet[Referral]:
-    """Referrals on the waiting list on ``day``, as now known or as recorded then."""
+def on_list_as_at(day: dt.date, service: Any, *, as_recorded: bool = False) -> QuerySet[Referral]:
+    """The service's referrals on its waiting list on ``day``, as now known or as recorded then."""
     corrections = Event.objects.filter(reverses=OuterRef("pk"), kind=EventKind.REVERSED)
     if as_recorded:
         corrections = corrections.filter(recorded_at__lte=end_of_day(day))
@@ -42,7 +42,7 @@ def on_list_as_at(day: dt.date, *, as_recorded: bool = False) -> QuerySet[Referr
         _events_counted(day, as_recorded).filter(kind__in=REMOVALS).exclude(Exists(corrections))
     )
     started = _events_counted(day, as_recorded).filter(kind=EventKind.REFERRAL_RECEIVED)
-    return Referral.objects.filter(Exists(started)).exclude(Exists(removals))
+    return Referral.objects.for_service(service).filter(Exists(started)).exclude(Exists(removals))
 
 
 def status_as_at(day: dt.date, *, as_recorded: bool = False) -> Subquery:
@@ -90,11 +90,14 @@ def wait_figures(waits: list[int]) -> dict[str, Any]:
     }
 
 
-def list_figures(day: dt.date | None = None, *, as_recorded: bool = False) -> ListFigures:
-    """The list's figures on ``day`` (today by default), as now known or as recorded then."""
+def list_figures(
+    service: Any, day: dt.date | None = None, *, as_recorded: bool = False
+) -> ListFigures:
+    """The service's list's figures on ``day`` (today by default), as now known or as recorded
+    then."""
     day = day or timezone.localdate()
     rows = (
-        on_list_as_at(day, as_recorded=as_recorded)
+        on_list_as_at(day, service, as_recorded=as_recorded)
         .annotate(status_then=status_as_at(day, as_recorded=as_recorded))
         .values_list("received_on", "status_then")
     )

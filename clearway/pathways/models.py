@@ -7,6 +7,7 @@ transaction. The list as it stood on any past date is derived from the events
 """
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clearway.core.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from clearway.services.scoping import ServiceScopedManager, ServiceScopedQuerySet
 
 
 class Status(models.TextChoices):
@@ -26,7 +28,7 @@ class Status(models.TextChoices):
 
 #: On the waiting list: the clock is running.
 WAITING = (Status.AWAITING_INFORMATION, Status.READY_FOR_PANEL, Status.BOOKED)
-#: Not yet closed: a child may have only one such referral at a time.
+#: Not yet closed: a child may have only one such referral at a time in each service.
 OPEN = (*WAITING, Status.ASSESSED)
 
 
@@ -99,8 +101,19 @@ class School(models.Model):
         return self.name
 
 
+class PatientQuerySet(ServiceScopedQuerySet):
+    def for_service(self, service: Any) -> "PatientQuerySet":
+        """The children with a referral in this service: all its staff may see of the rest."""
+        in_service = Referral.all_objects.filter(patient=OuterRef("pk"), service=service)
+        return self.filter(Exists(in_service))._scoped_clone()
+
+
 class Patient(models.Model):
-    """A child. NHS and hospital numbers are unique when known, so a child is recorded once."""
+    """A child. NHS and hospital numbers are unique when known, so a child is recorded once.
+
+    Children are shared by the installation's services (one child, one record), but staff see
+    a child only through a referral in their own service: ``Patient.objects.for_service()``.
+    """
 
     nhs_number = models.CharField("NHS number", max_length=10, unique=True, null=True, blank=True)
     hospital_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
@@ -117,7 +130,13 @@ class Patient(models.Model):
     social_worker_email = models.EmailField(blank=True)
     deceased_on = models.DateField(null=True, blank=True)
 
+    #: Refuses to be read until scoped: ``.for_service(service)``, or ``.unscoped()``.
+    objects = ServiceScopedManager.from_queryset(PatientQuerySet)()
+    #: Every service's children: for Django's own lookups and the admin.
+    all_objects = PatientQuerySet.as_manager()
+
     class Meta:
+        default_manager_name = "all_objects"
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["family_name", "given_name"])]
 
@@ -155,7 +174,10 @@ class Carer(models.Model):
         return f"{self.name} ({self.relationship})"
 
 
-class ReferralQuerySet(models.QuerySet["Referral"]):
+class ReferralQuerySet(ServiceScopedQuerySet):
+    def for_service(self, service: Any) -> "ReferralQuerySet":
+        return self.filter(service=service)._scoped_clone()
+
     def waiting(self) -> "ReferralQuerySet":
         return self.filter(status__in=WAITING)
 
@@ -174,7 +196,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         for word in text.split():
             name &= Q(family_name__icontains=word) | Q(given_name__icontains=word)
         # Matching children first scans only their names, once, not every joined referral row.
-        children = Patient.objects.filter(Q(hospital_number__iexact=text) | name)
+        children = Patient.all_objects.filter(Q(hospital_number__iexact=text) | name)
         return self.filter(patient__in=children.values("pk"))
 
     def received_between(
@@ -199,8 +221,11 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 
 
 class Referral(models.Model):
-    """One referral of a child to the service: received_on starts the clock."""
+    """One referral of a child to a service: received_on starts the clock."""
 
+    service = models.ForeignKey(
+        "services.Service", related_name="referrals", on_delete=models.PROTECT
+    )
     patient = models.ForeignKey(Patient, related_name="referrals", on_delete=models.PROTECT)
     received_on = models.DateField("Referral received")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.GP)
@@ -216,21 +241,28 @@ class Referral(models.Model):
     discharge_reason = models.CharField(max_length=20, choices=DischargeReason.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = ReferralQuerySet.as_manager()
+    #: Refuses to be read until scoped: ``.for_service(service)``, or ``.unscoped()``.
+    objects = ServiceScopedManager.from_queryset(ReferralQuerySet)()
+    #: Every service's referrals: for Django's own lookups and the admin.
+    all_objects = ReferralQuerySet.as_manager()
 
     class Meta:
+        default_manager_name = "all_objects"
         ordering = ["received_on", "pk"]
         indexes = [
             models.Index(fields=["status", "received_on"]),
+            # The list: one service's referrals in wait order, read in index order with no sort.
+            # (service, status, received_on) looks better but makes SQLite sort every row.
+            models.Index(fields=["service", "received_on"]),
             models.Index(fields=["consultant", "status", "received_on"]),
             models.Index(fields=["received_on"]),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient"],
+                fields=["patient", "service"],
                 condition=Q(status__in=OPEN),
-                name="one_open_referral_per_child",
-                violation_error_message="This child already has an open referral.",
+                name="one_open_referral_per_child_and_service",
+                violation_error_message="This child already has an open referral to this service.",
             )
         ]
 

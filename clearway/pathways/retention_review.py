@@ -55,8 +55,11 @@ def _due_dates(day: dt.date, patients: Any) -> dict[int, tuple[dt.date, dt.date]
         for pk, born, died in patients.values_list("pk", "birth_date", "deceased_on")
     }
     referrals: dict[int, list[tuple[bool, dt.date | None]]] = defaultdict(list)
-    rows = Referral.objects.filter(patient__in=patients.values("pk")).values_list(
-        "patient_id", "status", "discharged_on", "assessed_on"
+    # Every service's referrals count: a child is one record, kept while any service needs it.
+    rows = (
+        Referral.objects.unscoped()
+        .filter(patient__in=patients.values("pk"))
+        .values_list("patient_id", "status", "discharged_on", "assessed_on")
     )
     for patient_id, status, discharged_on, assessed_on in rows:
         referrals[patient_id].append(
@@ -73,11 +76,12 @@ def _due_dates(day: dt.date, patients: Any) -> dict[int, tuple[dt.date, dt.date]
     return due
 
 
-def past_retention(day: dt.date, patients: Any = None) -> list[PastRetention]:
-    """Children whose every referral is closed and whose record is past its date on ``day``,
-    longest past first, each with its approval for deletion review if one was recorded."""
-    due = _due_dates(day, Patient.objects.all() if patients is None else patients)
-    children = Patient.objects.in_bulk(list(due))
+def past_retention(day: dt.date, patients: Any) -> list[PastRetention]:
+    """Those of ``patients`` (a service's children) whose every referral is closed and whose
+    record is past its date on ``day``, longest past first, each with its approval for deletion
+    review if one was recorded."""
+    due = _due_dates(day, patients)
+    children = Patient.objects.unscoped().in_bulk(list(due))
     decisions = {
         (d.patient_id, d.retain_until): d
         for d in RetentionDecision.objects.filter(patient__in=list(due))
@@ -106,8 +110,8 @@ def approve_for_deletion_review(
     fields = actor_fields(actor)
     if not note.strip():
         raise RetentionError("Enter a note about this approval.")
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
-    due = _due_dates(day, Patient.objects.filter(pk=patient.pk))
+    Patient.objects.unscoped().select_for_update().filter(pk=patient.pk).first()
+    due = _due_dates(day, Patient.objects.unscoped().filter(pk=patient.pk))
     if patient.pk not in due:
         raise RetentionError(f"{patient.full_name}'s record is not past its retention date.")
     _, until = due[patient.pk]

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from clearway.core.actors import actor_fields
 from clearway.core.formatting import format_nhs_number
-from clearway.pathways.definition import current_pathway
 from clearway.pathways.models import (
     OPEN,
     Carer,
@@ -32,6 +31,7 @@ from clearway.pathways.models import (
     Source,
     Status,
 )
+from clearway.services.models import Service
 
 
 class PathwayError(Exception):
@@ -74,6 +74,7 @@ def _check_not_future(day: dt.date, what: str) -> None:
 class NewReferral:
     """What the add-a-referral form (or the demo, or an import) knows about a new child."""
 
+    service: Service
     given_name: str
     family_name: str
     birth_date: dt.date
@@ -96,7 +97,9 @@ class NewReferral:
 
 
 def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[str, str]:
-    """The problems with a new referral, by field name, in words a person can act on."""
+    """The problems with a new referral, by field name, in words a person can act on.
+
+    A child may wait for several services at once, but only once for each."""
     today = today or timezone.localdate()
     problems: dict[str, str] = {}
     if new.birth_date > today:
@@ -107,7 +110,8 @@ def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[s
         problems["received_on"] = "Date referral received must be on or after the date of birth"
     if new.nhs_number:
         existing = (
-            Referral.objects.filter(patient__nhs_number=new.nhs_number, status__in=OPEN)
+            Referral.objects.for_service(new.service)
+            .filter(patient__nhs_number=new.nhs_number, status__in=OPEN)
             .select_related("patient")
             .first()
         )
@@ -118,7 +122,8 @@ def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[s
             )
     if new.hospital_number and "nhs_number" not in problems:
         existing = (
-            Referral.objects.filter(patient__hospital_number=new.hospital_number, status__in=OPEN)
+            Referral.objects.for_service(new.service)
+            .filter(patient__hospital_number=new.hospital_number, status__in=OPEN)
             .select_related("patient")
             .first()
         )
@@ -133,9 +138,9 @@ def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[s
 def _find_or_create_patient(new: NewReferral) -> Patient:
     patient = None
     if new.nhs_number:
-        patient = Patient.objects.filter(nhs_number=new.nhs_number).first()
+        patient = Patient.objects.unscoped().filter(nhs_number=new.nhs_number).first()
     if patient is None and new.hospital_number:
-        patient = Patient.objects.filter(hospital_number=new.hospital_number).first()
+        patient = Patient.objects.unscoped().filter(hospital_number=new.hospital_number).first()
     if patient is not None:
         if patient.birth_date != new.birth_date:
             raise PathwayError(
@@ -167,13 +172,13 @@ def _find_or_create_patient(new: NewReferral) -> Patient:
 def add_referral(
     actor: Any, new: NewReferral, *, recorded_at: dt.datetime | None = None
 ) -> Referral:
-    """Put a child on the list: the referral's received date starts the clock."""
+    """Put a child on the service's list: the referral's received date starts the clock."""
     actor_fields(actor)
     problems = check_new_referral(new)
     if problems:
         raise PathwayError(" ".join(problems.values()))
     patient = _find_or_create_patient(new)
-    pathway = current_pathway()
+    pathway = new.service.pathway
     states = {
         key: new.requirements.get(key, RequirementState.OUTSTANDING)
         for key in pathway.requirement_keys
@@ -182,6 +187,7 @@ def add_referral(
     try:
         with transaction.atomic():
             referral = Referral.objects.create(
+                service=new.service,
                 patient=patient,
                 received_on=new.received_on,
                 source=new.source,
@@ -191,7 +197,9 @@ def add_referral(
                 ready_on=new.received_on if all_in else None,
             )
     except IntegrityError as error:
-        raise PathwayError(f"{patient.full_name} already has an open referral.") from error
+        raise PathwayError(
+            f"{patient.full_name} already has an open referral to this service."
+        ) from error
     Requirement.objects.bulk_create(
         Requirement(
             referral=referral,
@@ -223,7 +231,12 @@ def _requirement(referral: Referral, kind: str) -> Requirement:
 
 def _locked(referral: Referral) -> Referral:
     """The referral, re-read and locked for this transaction, so two people cannot race."""
-    locked = Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
+    locked = (
+        Referral.objects.unscoped()
+        .select_for_update()
+        .select_related("patient", "service")
+        .get(pk=referral.pk)
+    )
     referral.__dict__.update(locked.__dict__)
     return referral
 
@@ -246,7 +259,7 @@ def record_requirement_requested(
 ) -> Event:
     """Record that a report or form was asked for."""
     _locked(referral)
-    name = current_pathway().requirement(kind).name
+    name = referral.service.pathway.requirement(kind).name
     _refuse_if_closed(referral, f"the {name.lower()} is no longer needed")
     _check_not_future(requested_on, "The date requested")
     requirement = _requirement(referral, kind)
@@ -278,7 +291,7 @@ def record_requirement_received(
 ) -> Event:
     """Record a report or form as received; the last one in makes the child ready for panel."""
     _locked(referral)
-    name = current_pathway().requirement(kind).name
+    name = referral.service.pathway.requirement(kind).name
     _refuse_if_closed(referral, f"the {name.lower()} cannot be recorded")
     if recorded_at is None:
         _check_not_future(received_on, "The date received")
@@ -325,7 +338,7 @@ def book_for_panel(actor: Any, referral: Referral, panel_date: dt.date) -> Event
         )
     if referral.status != Status.READY_FOR_PANEL:
         missing = [
-            current_pathway().requirement(r.kind).name.lower()
+            referral.service.pathway.requirement(r.kind).name.lower()
             for r in referral.requirements.exclude(state=RequirementState.RECEIVED)
         ]
         raise PathwayError(
@@ -424,7 +437,7 @@ def discharge(
     referral.discharge_reason = reason
     referral.save(update_fields=["status", "discharged_on", "discharge_reason"])
     if reason == DischargeReason.DECEASED and referral.patient.deceased_on is None:
-        Patient.objects.filter(pk=referral.patient_id).update(deceased_on=effective)
+        Patient.objects.unscoped().filter(pk=referral.patient_id).update(deceased_on=effective)
     details: dict[str, Any] = {"reason": reason, "note": note}
     if evidence:
         details["evidence"] = evidence
@@ -445,8 +458,13 @@ def reverse_discharge(actor: Any, referral: Referral, why: str) -> Event:
         raise PathwayError("Say why the discharge was wrong.")
     if referral.status != Status.DISCHARGED:
         raise PathwayError(f"{referral.patient.full_name} is not discharged.")
-    if Referral.objects.filter(patient=referral.patient, status__in=OPEN).exists():
-        raise PathwayError(f"{referral.patient.full_name} already has another open referral.")
+    others = Referral.objects.for_service(referral.service_id).filter(
+        patient=referral.patient, status__in=OPEN
+    )
+    if others.exists():
+        raise PathwayError(
+            f"{referral.patient.full_name} already has another open referral to this service."
+        )
     original = (
         referral.events.filter(kind=EventKind.DISCHARGED, reversed_by__isnull=True)
         .order_by("-recorded_at", "-pk")
@@ -460,7 +478,7 @@ def reverse_discharge(actor: Any, referral: Referral, why: str) -> Event:
     referral.discharge_reason = ""
     referral.save(update_fields=["status", "discharged_on", "discharge_reason"])
     if original.details.get("reason") == DischargeReason.DECEASED:
-        Patient.objects.filter(pk=referral.patient_id).update(deceased_on=None)
+        Patient.objects.unscoped().filter(pk=referral.patient_id).update(deceased_on=None)
     return _record(
         referral,
         EventKind.REVERSED,

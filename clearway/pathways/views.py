@@ -22,7 +22,6 @@ from clearway.core.permissions import (
     roles_required,
 )
 from clearway.pathways import services
-from clearway.pathways.definition import current_pathway
 from clearway.pathways.forms import (
     DischargeForm,
     ListFilterForm,
@@ -38,6 +37,7 @@ from clearway.pathways.retention_review import (
     approve_for_deletion_review,
     past_retention,
 )
+from clearway.services.models import Service
 
 SORT_ORDER = {
     "longest": ("received_on", "pk"),
@@ -46,9 +46,19 @@ SORT_ORDER = {
 }
 
 
-def _filtered_referrals(form: ListFilterForm, today: Any) -> Any:
+def _service(request: HttpRequest) -> Service:
+    """The service the person is working in (set by ``CurrentServiceMiddleware``)."""
+    return request.service  # type: ignore[attr-defined]
+
+
+def _referrals(request: HttpRequest) -> Any:
+    """The referrals of the person's current service: every page's only way to a referral."""
+    return Referral.objects.for_service(_service(request))
+
+
+def _filtered_referrals(request: HttpRequest, form: ListFilterForm, today: Any) -> Any:
     data = form.cleaned_data if form.is_valid() else {}
-    referrals = Referral.objects.all()
+    referrals = _referrals(request)
     status = data.get("status") or "waiting"
     if status == "waiting":
         referrals = referrals.filter(status__in=WAITING)
@@ -80,13 +90,13 @@ def _changed(request: HttpRequest, referral: Referral, what: str) -> HttpRespons
 
 @roles_required(*STAFF)
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    pathway = current_pathway()
+    pathway = _service(request).pathway
     today = timezone.localdate()
     form = ListFilterForm(
         request.GET or None,
         requirement_choices=[(r.key, r.name) for r in pathway.requirements],
     )
-    referrals = _filtered_referrals(form, today).select_related("patient", "consultant")
+    referrals = _filtered_referrals(request, form, today).select_related("patient", "consultant")
     referrals = referrals.prefetch_related("requirements")
     page = Paginator(referrals, settings.CLEARWAY_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -111,11 +121,16 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 @roles_required(*STAFF)
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(
-        Referral.objects.select_related("patient", "patient__school", "consultant"), pk=pk
+        _referrals(request).select_related("patient", "patient__school", "consultant"), pk=pk
     )
-    pathway = current_pathway()
+    pathway = _service(request).pathway
     today = timezone.localdate()
-    other_referrals = referral.patient.referrals.exclude(pk=referral.pk).order_by("-received_on")
+    other_referrals = (
+        _referrals(request)
+        .filter(patient=referral.patient)
+        .exclude(pk=referral.pk)
+        .order_by("-received_on")
+    )
     audit.record(
         request, AuditAction.VIEW_RECORD, patient=referral.patient, obj=f"referral {referral.pk}"
     )
@@ -142,7 +157,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(*LIST_EDITORS)
 @require_http_methods(["GET", "POST"])
 def add_referral(request: HttpRequest) -> HttpResponse:
-    form = ReferralForm(request.POST if request.method == "POST" else None)
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None, service=_service(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.add_referral(request.user, form.new_referral())
@@ -157,8 +174,8 @@ def add_referral(request: HttpRequest) -> HttpResponse:
 @roles_required(*LIST_EDITORS)
 @require_http_methods(["GET", "POST"])
 def receive_requirement(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
-    pathway = current_pathway()
+    referral = get_object_or_404(_referrals(request).select_related("patient"), pk=pk)
+    pathway = _service(request).pathway
     try:
         requirement = pathway.requirement(kind)
     except KeyError:
@@ -190,7 +207,7 @@ def receive_requirement(request: HttpRequest, pk: int, kind: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     """Two steps: say why and when, then confirm. Nothing leaves the list unconfirmed."""
-    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    referral = get_object_or_404(_referrals(request).select_related("patient"), pk=pk)
     assessed = referral.status == Status.ASSESSED
     form = DischargeForm(request.POST if request.method == "POST" else None, assessed=assessed)
     confirming = False
@@ -229,7 +246,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(*PATHWAY_EDITORS)
 @require_http_methods(["GET", "POST"])
 def reverse_discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = get_object_or_404(Referral.objects.select_related("patient"), pk=pk)
+    referral = get_object_or_404(_referrals(request).select_related("patient"), pk=pk)
     form = ReverseDischargeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -245,14 +262,18 @@ def reverse_discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(Role.MANAGER, Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def retention(request: HttpRequest) -> HttpResponse:
-    """Records past their retention date, each to approve for deletion review. Deletes nothing."""
+    """Records past their retention date, each to approve for deletion review. Deletes nothing.
+
+    Only the service's own children are listed or may be approved; the dates count every
+    service's referrals, as a child is one record."""
     today = timezone.localdate()
+    children = Patient.objects.for_service(_service(request))
     form = RetentionApprovalForm(
         request.POST if request.method == "POST" else None,
         initial={"child": request.GET.get("child")},
     )
     if request.method == "POST" and form.is_valid():
-        patient = get_object_or_404(Patient, pk=form.cleaned_data["child"])
+        patient = get_object_or_404(children, pk=form.cleaned_data["child"])
         try:
             decision = approve_for_deletion_review(
                 request.user, patient, form.cleaned_data["note"], today
@@ -270,7 +291,7 @@ def retention(request: HttpRequest) -> HttpResponse:
                 request, f"{patient.full_name}'s record is approved for deletion review."
             )
             return redirect("pathways:retention")
-    rows = past_retention(today)
+    rows = past_retention(today, children)
     chosen = str(form["child"].value() or "")
     choosing = next((r for r in rows if str(r.patient.pk) == chosen and r.decision is None), None)
     return render(

@@ -20,7 +20,7 @@ from clearway.accounts.oidc import ROLE_REFUSED_MESSAGE
 from clearway.audit.models import AuditAction, AuditEntry
 from clearway.core.middleware import SIGNED_IN_AT
 from tests.accounts.oidc_provider import LocalOpenIDProvider, new_key
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, default_service
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +84,13 @@ def test_first_sign_in_creates_the_person_with_their_mapped_role(single_sign_on:
     response = sign_in_through(single_sign_on, client, next_url=LIST)
 
     assert response.status_code == 302 and response["Location"] == LIST
-    assert client.get(LIST).status_code == 200
+    # Signed in, but in no service until an administrator adds them to one.
+    refused = client.get(LIST)
+    assert refused.status_code == 403
+    assert "You are not a member of any service. Ask an administrator." in refused.text
     user = User.objects.get()
+    user.services.add(default_service())
+    assert client.get(LIST).status_code == 200
     assert (user.username, user.role, user.get_full_name()) == (
         "910000000001",
         Role.COORDINATOR,
@@ -188,6 +193,7 @@ def test_a_second_sign_in_is_the_same_person_with_the_role_from_the_new_claims(
     assert User.objects.get() == first
     first.refresh_from_db()
     assert (first.role, first.last_name) == (Role.SECRETARY, "Shah-Jones")
+    first.services.add(default_service())
     assert client.get(LIST).status_code == 200
     assert ExternalIdentity.objects.count() == 1
 

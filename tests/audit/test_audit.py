@@ -82,7 +82,7 @@ def test_adding_a_referral_is_recorded_as_a_change_but_a_refused_form_is_not(
 
     assert response.status_code == 302
     entry = latest(AuditAction.CHANGE)
-    patient = Patient.objects.get(nhs_number="9991717811")
+    patient = Patient.objects.unscoped().get(nhs_number="9991717811")
     referral = patient.referrals.get()
     assert (entry.user, entry.patient) == (coordinator_user, patient)
     assert entry.obj == f"referral {referral.pk}: added"

@@ -186,7 +186,7 @@ def test_adding_a_referral_with_errors_then_correcting_them(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
     axe(page)
     screenshot(page, "child-added")
-    referral = Referral.objects.get()
+    referral = Referral.objects.unscoped().get()
     assert referral.patient.nhs_number == "9991717811"
 
 

@@ -46,6 +46,7 @@ class Expected:
 #: Who may use each page. Change this only when you mean to change who may use a page.
 EXPECTED: dict[str, Expected] = {
     "core:home": Expected(ALL_ROLES, status=302),
+    "core:switch-service": Expected(ALL_ROLES),
     "accounts:sign-out": Expected(ALL_ROLES, method="post", status=302),
     "pathways:list": Expected(ALL_ROLES),
     "pathways:referral": Expected(ALL_ROLES),

@@ -12,12 +12,12 @@ import nhs_number
 import pytest
 from django.contrib.auth import authenticate
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from clearway.accounts.models import User
 from clearway.demo.service import DEMO_PASSWORD, DEMO_USERS, DemoAlreadyLoaded, load_demo
-from clearway.pathways.definition import current_pathway
+from clearway.pathways.definition import pathway_for
 from clearway.pathways.history import list_figures
 from clearway.pathways.models import (
     Carer,
@@ -28,6 +28,7 @@ from clearway.pathways.models import (
     RequirementState,
     Status,
 )
+from clearway.services.models import Service
 
 DAY = dt.date(2021, 5, 3)  # the day the case's validation was checked
 SMALL = 150
@@ -42,6 +43,11 @@ PAS_HEADER = [
     "event_date",
     "clinic",
 ]
+
+
+def scd() -> Service:
+    """The demo's SCD service, which holds the case's list."""
+    return Service.objects.get(slug="scd")
 
 
 @pytest.fixture
@@ -62,7 +68,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def children_listed() -> list[tuple[Any, ...]]:
     return list(
-        Referral.objects.order_by("pk").values_list(
+        Referral.objects.for_service(scd())
+        .order_by("pk")
+        .values_list(
             "patient__nhs_number",
             "patient__given_name",
             "patient__family_name",
@@ -77,7 +85,7 @@ def children_listed() -> list[tuple[Any, ...]]:
 def test_the_full_demo_has_the_shape_of_the_case_on_the_day_recovery_began(var_dir: Path) -> None:
     summary = load_demo()
 
-    figures = list_figures()
+    figures = list_figures(scd())
     assert figures.waiting == 1109
     assert figures.mean_wait_days is not None
     assert 400 <= figures.mean_wait_days <= 440
@@ -112,12 +120,14 @@ def test_the_same_seed_gives_the_same_service_and_another_seed_another(var_dir: 
 def test_nhs_numbers_are_valid_test_numbers_and_every_child_has_a_hospital_number(
     small_demo: str, var_dir: Path
 ) -> None:
-    numbers = [n for n in Patient.objects.values_list("nhs_number", flat=True) if n]
+    numbers = [
+        n for n in Patient.objects.for_service(scd()).values_list("nhs_number", flat=True) if n
+    ]
     assert len(numbers) >= SMALL * 0.85
     assert all(n.startswith("999") and nhs_number.is_valid(n) for n in numbers)
     truth = read_csv(var_dir / "demo" / "pas_truth.csv")
     entered_twice = {int(row["referral_id"]) for row in truth if row["truth"] == "duplicate"}
-    for referral in Referral.objects.select_related("patient"):
+    for referral in Referral.objects.for_service(scd()).select_related("patient"):
         if referral.pk not in entered_twice:
             assert re.fullmatch(r"RX\d{7}", referral.patient.hospital_number or "")
 
@@ -127,7 +137,7 @@ def test_children_are_2_to_16_at_referral_with_carers_and_invented_contacts(
     small_demo: str,
 ) -> None:
     phone = re.compile(r"07700 900\d{3}|0113 496 0\d{3}")
-    for referral in Referral.objects.select_related("patient"):
+    for referral in Referral.objects.for_service(scd()).select_related("patient"):
         child = referral.patient
         assert 2 <= child.age_on(referral.received_on) <= 16
         assert child.school_id is not None
@@ -147,9 +157,9 @@ def test_children_are_2_to_16_at_referral_with_carers_and_invented_contacts(
 def test_every_referral_has_the_pathways_requirements_and_a_status_that_follows_them(
     small_demo: str,
 ) -> None:
-    keys = sorted(current_pathway().requirement_keys)
+    keys = sorted(pathway_for("scd").requirement_keys)
     statuses = set()
-    for referral in Referral.objects.prefetch_related("requirements"):
+    for referral in Referral.objects.for_service(scd()).prefetch_related("requirements"):
         requirements = list(referral.requirements.all())
         assert sorted(r.kind for r in requirements) == keys
         received = [r for r in requirements if r.state == RequirementState.RECEIVED]
@@ -177,7 +187,7 @@ def test_the_history_replays_to_the_current_state(small_demo: str) -> None:
     events: dict[int, list[Event]] = defaultdict(list)
     for event in Event.objects.order_by("effective", "recorded_at", "pk"):
         events[event.referral_id].append(event)
-    for referral in Referral.objects.prefetch_related("requirements"):
+    for referral in Referral.objects.for_service(scd()).prefetch_related("requirements"):
         history = events[referral.pk]
         opening = history[0]
         assert opening.kind == EventKind.REFERRAL_RECEIVED
@@ -215,11 +225,12 @@ def test_the_list_as_recorded_on_a_past_day_counts_the_referrals_received_by_the
     small_demo: str,
 ) -> None:
     past = DAY - dt.timedelta(days=400)
-    received_by_then = Referral.objects.filter(received_on__lte=past).count()
-    as_recorded = list_figures(past, as_recorded=True)
-    assert as_recorded.waiting == received_by_then == list_figures(past).waiting
+    received_by_then = Referral.objects.for_service(scd()).filter(received_on__lte=past).count()
+    as_recorded = list_figures(scd(), past, as_recorded=True)
+    assert as_recorded.waiting == received_by_then == list_figures(scd(), past).waiting
     assert (
-        as_recorded.ready_for_panel < Referral.objects.filter(status=Status.READY_FOR_PANEL).count()
+        as_recorded.ready_for_panel
+        < Referral.objects.for_service(scd()).filter(status=Status.READY_FOR_PANEL).count()
     )
 
 
@@ -240,8 +251,8 @@ def test_a_loaded_demo_is_not_loaded_twice_unless_reset(small_demo: str) -> None
 
     load_demo(seed=8, today=DAY, children=40, reset=True)
 
-    assert Referral.objects.count() == 40
-    assert Patient.objects.count() == 40
+    assert Referral.objects.for_service(scd()).count() == 40
+    assert Patient.objects.for_service(scd()).count() == 40
     assert User.objects.count() == len(DEMO_USERS)
 
 
@@ -261,7 +272,7 @@ def test_a_demo_day_in_the_future_is_refused(var_dir: Path) -> None:
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(ValueError, match="in the future"):
         load_demo(today=tomorrow, children=10)
-    assert not Referral.objects.exists()
+    assert not Referral.objects.for_service(scd()).exists()
 
 
 @pytest.mark.django_db
@@ -295,7 +306,7 @@ def test_the_pas_extract_shows_about_half_the_list_already_seen_or_gone(
             for row in by_pas_id.get(referral.patient.hospital_number or "", [])
         )
 
-    referrals = {r.pk: r for r in Referral.objects.select_related("patient")}
+    referrals = {r.pk: r for r in Referral.objects.for_service(scd()).select_related("patient")}
     truth = read_csv(var_dir / "demo" / "pas_truth.csv")
     assert len(truth) == len(referrals)
     assert list(truth[0]) == ["referral_id", "hospital_number", "truth", "duplicate_of"]
@@ -317,3 +328,32 @@ def test_the_pas_extract_shows_about_half_the_list_already_seen_or_gone(
         assert len([r for r in by_pas_id[row["hospital_number"]] if r["event"] == "referral"]) == 1
         gone += row["truth"] != "waiting"
     assert 0.40 <= gone / len(referrals) <= 0.60
+
+
+def test_a_second_service_has_its_own_children_and_staff_who_see_only_them(
+    small_demo: str,
+) -> None:
+    autism = Service.objects.get(slug="autism")
+    assert autism.pathway.key == "autism"
+    autism_children = set(Patient.objects.for_service(autism).values_list("pk", flat=True))
+    scd_children = set(Patient.objects.for_service(scd()).values_list("pk", flat=True))
+    assert 50 <= len(autism_children) <= 60
+    assert not autism_children & scd_children
+    assert "Autism assessment service beside it" in small_demo
+    for referral in Referral.objects.for_service(autism).prefetch_related("requirements"):
+        assert sorted(r.kind for r in referral.requirements.all()) == sorted(
+            autism.pathway.requirement_keys
+        )
+    members = {
+        user.username: sorted(user.services.values_list("slug", flat=True))
+        for user in User.objects.all()
+    }
+    assert members["coordinator"] == ["autism", "scd"]
+    assert members["autism-coordinator"] == ["autism"]
+    assert members["manager"] == ["scd"]
+    client = Client()
+    client.force_login(User.objects.get(username="autism-coordinator"))
+    an_scd_referral = Referral.objects.for_service(scd()).first()
+    assert an_scd_referral is not None
+    assert client.get(f"/referrals/{an_scd_referral.pk}/").status_code == 404
+    assert client.get("/children/").status_code == 200

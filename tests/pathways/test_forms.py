@@ -10,6 +10,7 @@ from nhs_number import calculate_checksum
 
 from clearway.core.forms import NHSDateField
 from clearway.pathways.forms import NHSNumberField, ReferralForm
+from tests.conftest import default_service
 
 nine_digits = st.integers(min_value=0, max_value=999_999).map(lambda n: f"999{n:06d}")
 
@@ -87,11 +88,12 @@ def referral_data(**overrides: str) -> dict[str, str]:
 def test_a_birth_date_in_the_future_is_refused(days_ahead):
     born = dt.date.today() + dt.timedelta(days=days_ahead)
     form = ReferralForm(
-        referral_data(
+        service=default_service(),
+        data=referral_data(
             birth_date_day=str(born.day),
             birth_date_month=str(born.month),
             birth_date_year=str(born.year),
-        )
+        ),
     )
     assert not form.is_valid()
     assert form.errors["birth_date"] == ["Date of birth must be today or in the past"]
@@ -102,11 +104,12 @@ def test_a_birth_date_in_the_future_is_refused(days_ahead):
 def test_a_referral_before_birth_is_refused(days_before):
     received = dt.date(2016, 6, 4) - dt.timedelta(days=days_before)
     form = ReferralForm(
-        referral_data(
+        service=default_service(),
+        data=referral_data(
             received_on_day=str(received.day),
             received_on_month=str(received.month),
             received_on_year=str(received.year),
-        )
+        ),
     )
     assert not form.is_valid()
     assert form.errors["received_on"] == [
@@ -117,6 +120,7 @@ def test_a_referral_before_birth_is_refused(days_before):
 @pytest.mark.django_db
 def test_a_referral_on_the_day_of_birth_is_accepted():
     form = ReferralForm(
-        referral_data(received_on_day="4", received_on_month="6", received_on_year="2016")
+        service=default_service(),
+        data=referral_data(received_on_day="4", received_on_month="6", received_on_year="2016"),
     )
     assert form.is_valid(), form.errors

@@ -8,7 +8,7 @@ from django.utils import timezone
 from clearway.pathways import services
 from clearway.pathways.history import end_of_day, list_figures, on_list_as_at, wait_figures
 from clearway.pathways.models import DischargeReason
-from tests.conftest import TEST_ACTOR
+from tests.conftest import TEST_ACTOR, default_service
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,8 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def on_list(day: dt.date, *, as_recorded: bool) -> set[int]:
-    return set(on_list_as_at(day, as_recorded=as_recorded).values_list("pk", flat=True))
+    scd = default_service()
+    return set(on_list_as_at(day, scd, as_recorded=as_recorded).values_list("pk", flat=True))
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_figures_on_a_past_day(make_referral):
         services.record_requirement_received(
             TEST_ACTOR, ready, kind, dt.date(2021, 1, 5), recorded_at=at(dt.date(2021, 1, 5))
         )
-    figures = list_figures(day)
+    figures = list_figures(default_service(), day)
     assert figures.as_dict() == {
         "as_of": "2021-05-03",
         "as_recorded": False,
@@ -105,7 +106,7 @@ def test_figures_on_a_past_day(make_referral):
         "over_18_weeks": 2,
         "over_52_weeks": 1,
     }
-    assert list_figures(dt.date(2021, 1, 4)).ready_for_panel == 0
+    assert list_figures(default_service(), dt.date(2021, 1, 4)).ready_for_panel == 0
 
 
 def test_figures_of_an_empty_list():
