@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from clearway.accounts.models import User
 from clearway.services.models import Service
 
 #: The session key holding the service the person chose (its primary key).
@@ -16,11 +17,18 @@ WITHOUT_A_SERVICE = frozenset({"accounts:sign-out"})
 
 
 def current_service(request: HttpRequest) -> Service | None:
-    """The service in the session if the person is a member of it, else their first by name."""
+    """The service in the session if the person is a member of it, else their home service:
+    the one they were first added to."""
     services = request.user.services.all()  # type: ignore[union-attr]
     chosen = request.session.get(SESSION_KEY)
     service = services.filter(pk=chosen).first() if chosen is not None else None
-    return service or services.order_by("name").first()
+    if service is None:
+        # Membership rows are numbered in the order the person was added to services.
+        through = User.services.through.objects
+        memberships = through.filter(user_id=request.user.pk or 0).order_by("pk")
+        home = memberships.values_list("service_id", flat=True).first()
+        service = services.filter(pk=home).first() if home is not None else None
+    return service
 
 
 class CurrentServiceMiddleware:

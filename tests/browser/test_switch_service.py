@@ -29,24 +29,24 @@ def test_a_coordinator_switches_service_and_sees_the_other_list(
     coordinator = make_user(Role.COORDINATOR, services=[service, other_service])
     page = signed_in_page(coordinator)
 
-    # When they open the list, they are working in the first service by name: autism
+    # When they open the list, they are working in their home service: SCD
     page.goto("/children/")
-    expect(page.locator("#current-service")).to_contain_text(other_service.name)
+    expect(page.locator("#current-service")).to_contain_text(service.name)
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("AUTISMCHILD, Ash")
+    expect(rows.first).to_contain_text("SCDCHILD, Sol")
 
-    # And they switch to the SCD service
+    # And they switch to the autism service
     page.get_by_role("link", name="Switch service").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Switch service")
     axe(page)
     screenshot(page, "switch-service")
-    page.get_by_label(service.name).check()
+    page.get_by_label(other_service.name).check()
     page.get_by_role("button", name="Switch service").click()
 
-    # Then they see the SCD list, and only it
+    # Then they see the autism list, and only it
     page.wait_for_url("**/children/")
-    expect(page.get_by_text(f"You are now working in {service.name}.")).to_be_visible()
-    expect(page.locator("#current-service")).to_contain_text(service.name)
+    expect(page.get_by_text(f"You are now working in {other_service.name}.")).to_be_visible()
+    expect(page.locator("#current-service")).to_contain_text(other_service.name)
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("SCDCHILD, Sol")
+    expect(rows.first).to_contain_text("AUTISMCHILD, Ash")

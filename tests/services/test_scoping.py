@@ -222,20 +222,20 @@ def test_a_person_in_two_services_switches_between_them(
     theirs: Referral,
 ) -> None:
     client = signed_in(make_user(Role.COORDINATOR, services=[service, other_service]))
-    # The first by name until they choose: "Autism assessment".
+    # Their home service (the first they were added to) until they choose another.
     first = client.get("/children/").content.decode()
-    assert theirs.patient.listed_name in first and ours.patient.listed_name not in first
+    assert ours.patient.listed_name in first and theirs.patient.listed_name not in first
     assert "Switch service" in first
 
     page = client.get("/service/")
     assert page.status_code == 200
-    assert service.name in page.content.decode()
-    response = client.post("/service/", {"service": service.pk})
+    assert other_service.name in page.content.decode()
+    response = client.post("/service/", {"service": other_service.pk})
     assert response.status_code == 302 and response["Location"] == "/children/"
-    assert client.session[SESSION_KEY] == service.pk
+    assert client.session[SESSION_KEY] == other_service.pk
     listed = client.get("/children/").content.decode()
-    assert ours.patient.listed_name in listed and theirs.patient.listed_name not in listed
-    assert client.get(f"/referrals/{theirs.pk}/").status_code == 404
+    assert theirs.patient.listed_name in listed and ours.patient.listed_name not in listed
+    assert client.get(f"/referrals/{ours.pk}/").status_code == 404
 
 
 def test_switching_to_a_service_one_is_not_a_member_of_is_refused(
