@@ -1,8 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from clearway.core.admin import ReadOnlyAdmin
 from clearway.pathways.models import Carer, Consultant, Event, Patient, Referral, School
 
 
@@ -27,19 +25,6 @@ class PatientAdmin(admin.ModelAdmin):
     list_display = ("family_name", "given_name", "nhs_number", "hospital_number", "birth_date")
     search_fields = ("family_name", "given_name", "nhs_number", "hospital_number")
     inlines = [CarerInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Pathway state changes only through Clearway's own pages, which write the history."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Referral)
