@@ -286,8 +286,6 @@ LOGIN_REDIRECT_URL_FAILURE = "accounts:sign-in"
 AUTHENTICATION_BACKENDS.append("clearway.accounts.oidc.ClearwayOIDCBackend")
 
 # Clearway's own settings.
-CLEARWAY_SERVICE_NAME = os.environ.get("CLEARWAY_SERVICE_NAME", "Clearway")
-CLEARWAY_PATHWAY = os.environ.get("CLEARWAY_PATHWAY", "scd")
 CLEARWAY_LIST_PAGE_SIZE = 50
 # Take the audit trail's "from where" from X-Forwarded-For only behind a proxy that sets it;
 # otherwise anyone could write any address there.
