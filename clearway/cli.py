@@ -1,5 +1,5 @@
-"""The ``clearway`` command: demo, serve, createuser, stats, backup, restore, and Django's own
-commands."""
+"""The ``clearway`` command: demo, serve, createuser, stats, backup, restore, validate, and
+Django's own commands."""
 
 import argparse
 import datetime as dt
@@ -169,8 +169,14 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    from clearway.accounts.models import Role
+def parser(roles: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command's arguments; ``roles`` are the staff roles (Django is set up to know them)."""
+    from clearway.validation import command as validation_command
+
+    if roles is None:
+        from clearway.accounts.models import Role
+
+        roles = list(Role.values)
 
     top = argparse.ArgumentParser(prog="clearway", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -203,7 +209,7 @@ def parser() -> argparse.ArgumentParser:
 
     create = sub.add_parser("createuser", help="add a member of staff")
     create.add_argument("username")
-    create.add_argument("--role", required=True, choices=Role.values)
+    create.add_argument("--role", required=True, choices=roles)
     create.add_argument("--password", help="(or set CLEARWAY_PASSWORD, or be asked)")
     create.add_argument("--first-name", default="")
     create.add_argument("--last-name", default="")
@@ -243,6 +249,15 @@ def parser() -> argparse.ArgumentParser:
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.set_defaults(func=cmd_restore)
 
+    validate = sub.add_parser(
+        "validate",
+        help="validate a legacy list against a PAS extract (no database needed)",
+        description="Validate every row of a legacy waiting list against a PAS extract; "
+        "write validation.csv and summary.json.",
+    )
+    validation_command.add_arguments(validate)
+    validate.set_defaults(func=validation_command.run)
+
     manage = sub.add_parser("manage", help="run a Django management command (migrate, shell, …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
@@ -250,8 +265,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    setup_django()
-    args = parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["validate"]:  # validation is pure: no Django, no database
+        args = parser(roles=[]).parse_args(arguments)
+    else:
+        setup_django()
+        args = parser().parse_args(arguments)
     return int(args.func(args))
 
 

@@ -306,6 +306,15 @@ def load_mapping(path: str | Path) -> dict[str, str | None]:
     return _check_mapping(table, path.name)
 
 
+def _any_mapping(mapping: Mapping[str, str | None] | str | Path | None) -> dict[str, str | None]:
+    """A mapping as :func:`read_legacy` takes it (dict, file path or None), checked."""
+    if mapping is None:
+        return {}
+    if isinstance(mapping, str | Path):
+        return load_mapping(mapping)
+    return _check_mapping(mapping, "mapping")
+
+
 # --- grids: the cells of a sheet or a csv file ----------------------------------------------
 
 
@@ -339,7 +348,8 @@ def _check_file(path: Path, max_bytes: int) -> int:
     return size
 
 
-def _csv_grid(path: Path) -> list[list[Cell]]:
+def _csv_text(path: Path) -> tuple[str, str]:
+    """A csv file's text (UTF-8, else Windows-1252) and its delimiter (sniffed)."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -356,6 +366,11 @@ def _csv_grid(path: Path) -> list[list[Cell]]:
         delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    return text, delimiter
+
+
+def _csv_grid(path: Path) -> list[list[Cell]]:
+    text, delimiter = _csv_text(path)
     try:
         return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as error:
@@ -540,6 +555,72 @@ def _parse_row(
     return parsed
 
 
+def _header_index(
+    grid: list[list[Cell]],
+    *,
+    source: str,
+    sheet: str,
+    mapping: Mapping[str, str | None],
+    header_row: int | None,
+) -> int:
+    """The 0-based index of the header row: ``header_row - 1``, else searched for."""
+    if header_row is None:
+        found = _find_header(grid, mapping)
+        if found is None:
+            raise ReadError(
+                f"{source}: no header row found in the first {HEADER_SEARCH_ROWS} rows of "
+                f"'{sheet}' (looked for words such as NHS Number, Name, D.O.B, Referral date)"
+            )
+        header_index = found
+    else:
+        header_index = header_row - 1
+        if not 0 <= header_index < len(grid):
+            raise ReadError(f"{source}: '{sheet}' has no row {header_row}")
+    return header_index
+
+
+def _mapping_problems(columns: list[Column], mapping: Mapping[str, str | None]) -> list[Problem]:
+    """A problem for each column the mapping names that the header row does not have."""
+    problems: list[Problem] = []
+    found_keys = {_header_key(column.header) for column in columns}
+    for key, name in mapping.items():
+        if key not in found_keys:
+            problems.append(
+                Problem(
+                    None,
+                    None,
+                    name,
+                    f"the mapping names a column '{key}' that the header row does not have",
+                )
+            )
+    return problems
+
+
+def _header_keys(header: Sequence[Cell]) -> list[str]:
+    return [_header_key(cell) if isinstance(cell, str) else "" for cell in header]
+
+
+def _rows_above_header(grid: list[list[Cell]], header_index: int, sheet: str) -> list[Skipped]:
+    skipped: list[Skipped] = []
+    for index, row in enumerate(grid[:header_index]):
+        filled = [normalise.text_value(value) for value in row if not _is_blank(value)]
+        why = f"title row above the header: '{' '.join(filled)}'" if filled else "blank row"
+        skipped.append(Skipped(sheet, index + 1, why))
+    return skipped
+
+
+def _skip_reason(row: Sequence[Cell], columns: list[Column], header_keys: Sequence[str]) -> str:
+    """Why a row below the header is not a child (blank, footer, repeated header), or ""."""
+    if all(_is_blank(value) for value in row):
+        return "blank row"
+    if _is_footer(row, columns):
+        text = " ".join(normalise.text_value(value) for value in row if not _is_blank(value))
+        return f"footer row: '{text}'"
+    if _is_repeated_header(row, header_keys):
+        return "the header row, repeated"
+    return ""
+
+
 def _read_grid(
     grid: list[list[Cell]],
     *,
@@ -553,51 +634,21 @@ def _read_grid(
         grid.pop()
     if not grid:
         raise ReadError(f"{source}: '{sheet}' has no data")
-    if header_row is None:
-        found = _find_header(grid, mapping)
-        if found is None:
-            raise ReadError(
-                f"{source}: no header row found in the first {HEADER_SEARCH_ROWS} rows of "
-                f"'{sheet}' (looked for words such as NHS Number, Name, D.O.B, Referral date)"
-            )
-        header_index = found
-    else:
-        header_index = header_row - 1
-        if not 0 <= header_index < len(grid):
-            raise ReadError(f"{source}: '{sheet}' has no row {header_row}")
+    header_index = _header_index(
+        grid, source=source, sheet=sheet, mapping=mapping, header_row=header_row
+    )
     header = grid[header_index]
     columns = _columns(header, mapping)
-
-    problems: list[Problem] = []
-    found_keys = {_header_key(column.header) for column in columns}
-    for key, name in mapping.items():
-        if key not in found_keys:
-            problems.append(
-                Problem(
-                    None,
-                    None,
-                    name,
-                    f"the mapping names a column '{key}' that the header row does not have",
-                )
-            )
-
-    header_keys = [_header_key(cell) if isinstance(cell, str) else "" for cell in header]
-    skipped: list[Skipped] = []
-    for index, row in enumerate(grid[:header_index]):
-        filled = [normalise.text_value(value) for value in row if not _is_blank(value)]
-        why = f"title row above the header: '{' '.join(filled)}'" if filled else "blank row"
-        skipped.append(Skipped(sheet, index + 1, why))
+    problems = _mapping_problems(columns, mapping)
+    header_keys = _header_keys(header)
+    skipped = _rows_above_header(grid, header_index, sheet)
 
     rows: list[LegacyRow] = []
     for index in range(header_index + 1, len(grid)):
         row, number = grid[index], index + 1
-        if all(_is_blank(value) for value in row):
-            skipped.append(Skipped(sheet, number, "blank row"))
-        elif _is_footer(row, columns):
-            text = " ".join(normalise.text_value(value) for value in row if not _is_blank(value))
-            skipped.append(Skipped(sheet, number, f"footer row: '{text}'"))
-        elif _is_repeated_header(row, header_keys):
-            skipped.append(Skipped(sheet, number, "the header row, repeated"))
+        why = _skip_reason(row, columns, header_keys)
+        if why:
+            skipped.append(Skipped(sheet, number, why))
         else:
             parsed = _parse_row(sheet, number, row, columns, as_of)
             rows.append(parsed)
@@ -642,12 +693,7 @@ def read_legacy(
     path = Path(path)
     _check_file(path, max_bytes)
     as_of = as_of or normalise._today()
-    if mapping is None:
-        checked: dict[str, str | None] = {}
-    elif isinstance(mapping, str | Path):
-        checked = load_mapping(mapping)
-    else:
-        checked = _check_mapping(mapping, "mapping")
+    checked = _any_mapping(mapping)
 
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
