@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "clearway.services",
     "clearway.pathways",
     "clearway.audit",
+    "clearway.intake",
     "clearway.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -287,6 +288,10 @@ AUTHENTICATION_BACKENDS.append("clearway.accounts.oidc.ClearwayOIDCBackend")
 
 # Clearway's own settings.
 CLEARWAY_LIST_PAGE_SIZE = 50
+# Uploaded files (legacy lists, PAS extracts): kept under generated names outside the web root
+# (STATIC_ROOT is var/static; nothing serves var/uploads), and refused above this size.
+CLEARWAY_UPLOAD_DIR = Path(os.environ.get("CLEARWAY_UPLOAD_DIR", VAR_DIR / "uploads"))
+CLEARWAY_UPLOAD_MAX_BYTES = int(os.environ.get("CLEARWAY_UPLOAD_MAX_MB", "50")) * 1024 * 1024
 # Take the audit trail's "from where" from X-Forwarded-For only behind a proxy that sets it;
 # otherwise anyone could write any address there.
 CLEARWAY_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("clearway.accounts.urls")),
     path("", include("clearway.pathways.urls")),
     path("audit/", include("clearway.audit.urls")),
+    path("validation/", include("clearway.intake.urls")),
     # One way in: the admin's own sign-in page sends people to Clearway's.
     path(
         "admin/login/",

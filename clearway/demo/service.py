@@ -31,6 +31,7 @@ from clearway.core.actors import SystemActor, actor_fields
 from clearway.core.db import refresh_statistics
 from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
 from clearway.demo.staff import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS
+from clearway.intake.models import LegacyImport, Upload, ValidationRun
 from clearway.pathways.models import (
     Carer,
     Consultant,
@@ -54,8 +55,12 @@ AUTISM_SEED_OFFSET = 1_000_003
 #: Children written per round of inserts.
 BATCH = 2000
 ACTOR = SystemActor("Clearway demo")
-#: Every pathway table, children's dependants first.
+#: Every pathway table, children's dependants first; before them, the intake records of
+#: uploads, imports and validations, which belong to the list being reset.
 PATHWAY_MODELS: tuple[type[models.Model], ...] = (
+    ValidationRun,
+    LegacyImport,
+    Upload,
     Event,
     Requirement,
     Referral,
@@ -176,6 +181,9 @@ def _wipe() -> None:
     The tables are named, not cascaded to: were a staff record ever to point at a pathway row,
     the reset would fail loudly rather than take the staff with it.
     """
+    stored = [upload.path for upload in Upload.objects.all()]
+    # The uploaded files go once the reset is saved (not before: it may yet roll back).
+    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in stored])
     tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS)]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ from clearway.accounts.models import Role
 from clearway.config import urls as project_urls
 from clearway.core.permissions import view_roles
 from clearway.pathways.models import Referral
+from tests.intake.factories import intake_objects
 
 ALL_ROLES = tuple(Role.values)
 COORDINATOR_SECRETARY_ADMIN = (Role.COORDINATOR, Role.SECRETARY, Role.ADMIN)
@@ -56,6 +57,16 @@ EXPECTED: dict[str, Expected] = {
     "pathways:reverse-discharge": Expected(COORDINATOR_ADMIN),
     "pathways:retention": Expected((Role.MANAGER, Role.ADMIN)),
     "audit:search": Expected((Role.MANAGER, Role.ADMIN)),
+    "intake:home": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
+    "intake:upload-list": Expected(COORDINATOR_ADMIN),
+    "intake:check-list": Expected(COORDINATOR_ADMIN),
+    "intake:import": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
+    "intake:validate": Expected(COORDINATOR_ADMIN),
+    "intake:run": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
+    "intake:proposal": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
+    "intake:decide": Expected(COORDINATOR_ADMIN),
+    "intake:confirm-group": Expected(COORDINATOR_ADMIN),
+    "intake:download": Expected(COORDINATOR_ADMIN),
 }
 
 
@@ -97,9 +108,14 @@ def all_routes() -> list[Route]:
 
 def concrete_path(route: Route, referral: Referral) -> str:
     kwargs: dict[str, Any] = {}
+    intake: dict[str, Any] | None = None
     for key, converter in route.converters.items():
         kind = type(converter).__name__
-        if kind == "IntConverter":
+        if route.name.startswith("intake:"):
+            # Uploads, imports, validations and proposals of the referral's service.
+            intake = intake or intake_objects(referral)
+            kwargs[key] = intake[key]
+        elif kind == "IntConverter":
             kwargs[key] = referral.pk
         elif kind == "SlugConverter" and key == "kind":
             kwargs[key] = "school_report"
