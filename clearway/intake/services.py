@@ -538,7 +538,10 @@ def validate_list(
     if table.num_rows == 0:
         raise IntakeError("There is nobody on the waiting list to validate.")
     settings = engine.Settings(
-        as_of=as_of, panel_clinic=service.pathway.panel_clinic or "SCD Panel", linkage=linkage
+        as_of=as_of,
+        panel_clinic=service.pathway.panel_clinic or "SCD Panel",
+        referral_clinic=service.pathway.referral_clinic,
+        linkage=linkage,
     )
     try:
         result = engine.validate(table, pas_upload.path, settings)

@@ -28,6 +28,7 @@ class PathwayDefinition:
     name: str
     panel_size: int
     panel_clinic: str
+    referral_clinic: str
     requirements: tuple[RequirementDefinition, ...]
 
     def requirement(self, key: str) -> RequirementDefinition:
@@ -63,6 +64,7 @@ def load_pathway(path: Path) -> PathwayDefinition:
             name=str(data["name"]),
             panel_size=int(data["panel_size"]),
             panel_clinic=str(data.get("panel_clinic", "")),
+            referral_clinic=str(data.get("referral_clinic", "")),
             requirements=requirements,
         )
     except (KeyError, TypeError, ValueError) as error:

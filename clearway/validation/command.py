@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="SCD Panel",
         help="the PAS clinic whose attendance means seen (default: 'SCD Panel')",
     )
+    parser.add_argument(
+        "--referral-clinic",
+        default="SCD",
+        help="the PAS clinic of this service's referrals, whose date stands in for a missing "
+        "one on the list (default: 'SCD'; '' for any)",
+    )
     parser.add_argument("--mapping", type=Path, help="a TOML or JSON file: header -> field")
     parser.add_argument("--sheet", help="the sheet to read (default: the first with a header)")
 
@@ -87,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
     from clearway.validation.frame import read_legacy_table
 
     started = time.perf_counter()
-    settings = Settings(as_of=args.as_of, panel_clinic=args.panel_clinic, linkage=args.linkage)
+    settings = Settings(
+        as_of=args.as_of,
+        panel_clinic=args.panel_clinic,
+        referral_clinic=args.referral_clinic,
+        linkage=args.linkage,
+    )
     bar = _Bar()
     try:
         check_pas(args.pas)  # before the slow part: a wrong PAS file fails at once

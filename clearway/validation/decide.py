@@ -13,8 +13,8 @@ For a matched row with referral date R, validating as of D:
   clinic, or an episode closed before R change nothing).
 
 R is the list's referral date when it is usable (present, not before the birth date, not
-after D); otherwise the matched PAS patient's referral (the one nearest the list's date, or
-the latest); with neither, the row goes to ``review``.
+after D); otherwise the matched PAS patient's referral to this service's clinic (the one
+nearest the list's date, or the latest); with neither, the row goes to ``review``.
 
 Duplicates: rows matched to the same PAS patient are one child. Sorted by referral date,
 each row is the ``duplicate`` of the first row of its episode; a row referred after that
@@ -97,8 +97,8 @@ def _outcomes(con: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN matches m USING (source_row)
             LEFT JOIN unmatched u USING (source_row)
         ),
-        -- A referral date the list cannot give is taken from PAS: the referral nearest the
-        -- list's date, or the latest.
+        -- A referral date the list cannot give is taken from PAS, from this service's
+        -- referrals: the one nearest the list's date, or the latest.
         pas_referrals AS (
             SELECT r.source_row,
                    arg_min(e.event_date,
@@ -108,6 +108,7 @@ def _outcomes(con: duckdb.DuckDBPyConnection) -> None:
                    ) AS pas_referral
             FROM rows r JOIN pas_events e ON e.pas_id = r.pas_id
             WHERE NOT r.usable AND e.event = 'referral' AND e.event_date <= as_of()
+              AND (referral_clinic() = '' OR lower(trim(e.clinic)) = lower(referral_clinic()))
             GROUP BY r.source_row
         ),
         dated AS (

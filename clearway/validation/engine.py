@@ -108,10 +108,13 @@ def legacy_schema() -> pa.Schema:
 
 @dataclass(frozen=True)
 class Settings:
-    """How to validate: the validation date, the panel clinic's name, and the linkage."""
+    """How to validate: the validation date, the clinics that count, and the linkage."""
 
     as_of: dt.date
     panel_clinic: str = "SCD Panel"
+    #: The PAS clinic of this service's referrals: a referral date is taken from PAS only
+    #: from these ("" takes any referral).
+    referral_clinic: str = "SCD"
     linkage: Linkage = "full"
 
 
@@ -404,9 +407,11 @@ def validate(
     try:
         con.execute("SET preserve_insertion_order = false")
         panel = settings.panel_clinic.strip().replace("'", "''")
+        referrals = settings.referral_clinic.strip().replace("'", "''")
         con.execute(
             f"CREATE TEMP MACRO as_of() AS DATE '{settings.as_of.isoformat()}';"
             f"CREATE TEMP MACRO panel_clinic() AS '{panel}';"
+            f"CREATE TEMP MACRO referral_clinic() AS '{referrals}';"
         )
         report("reading the PAS extract", 0, 1)
         pas = read_pas(con, pas_path)

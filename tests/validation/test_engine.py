@@ -307,6 +307,18 @@ def test_a_missing_referral_date_is_taken_from_pas_or_else_reviewed(tmp_path: Pa
     assert none.outcome == "review" and "no referral" in none.reason
 
 
+def test_a_referral_date_is_taken_only_from_this_services_referrals(tmp_path: Path) -> None:
+    row = {**AVA, "referral_date": None, "referral_date_problem": "no referral date"}
+    [p] = run(
+        tmp_path,
+        [row],
+        f"{AVA_PAS},referral,2017-10-15,SCD",
+        f"{AVA_PAS},attended,2018-07-31,SCD Panel",
+        f"{AVA_PAS},referral,2018-11-05,Neurodevelopmental",
+    )
+    assert (p.outcome, p.referral_date) == ("seen", D("2017-10-15")), p.reason
+
+
 def test_an_nhs_number_not_in_pas_is_reviewed(tmp_path: Path) -> None:
     [p] = run(tmp_path, [AVA], "RX5,9999999999,JONES,Leo,2016-01-01,referral,2020-01-10,SCD")
     assert p.outcome == "review" and "not in the PAS extract" in p.reason
