@@ -1,12 +1,60 @@
-"""Run every benchmark: ``make bench`` or ``python -m bench [--children N]``."""
+"""Run the benchmarks: ``make bench`` or ``python -m bench [BENCHMARK ...] [options]``.
+
+Benchmarks: ``list_page`` (the waiting list with 100,000 referrals) and ``validation``
+(validating a 1,000,000-row legacy list against 5,000,000 PAS events: pandas, exact, full).
+With none named, both run. For example::
+
+    python -m bench validation --rows 20000 --events 100000 --impl pandas --impl exact
+"""
 
 import argparse
 
-from bench import list_page
+from bench import list_page, validation
+
+BENCHMARKS = ("list_page", "validation")
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--children", type=int, default=100_000, help="referrals to load")
-    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "benchmarks",
+        nargs="*",
+        metavar="BENCHMARK",
+        help=f"which to run: {', '.join(BENCHMARKS)} (default: all)",
+    )
+    page = parser.add_argument_group("list_page")
+    page.add_argument("--children", type=int, default=100_000, help="referrals to load")
+    page.add_argument("--repeat", type=int, default=20, help="timed requests per page")
+    valid = parser.add_argument_group("validation")
+    valid.add_argument("--rows", type=int, default=1_000_000, help="legacy list rows")
+    valid.add_argument("--events", type=int, default=5_000_000, help="PAS extract events")
+    valid.add_argument("--seed", type=int, default=1, help="for the synthetic data")
+    valid.add_argument(
+        "--impl",
+        action="append",
+        choices=validation.IMPLEMENTATIONS,
+        help="run only this implementation (repeatable; default: all three)",
+    )
+    valid.add_argument(
+        "--generate-only", action="store_true", help="make (or find) the data, run nothing"
+    )
     args = parser.parse_args()
-    list_page.main(children=args.children, repeat=args.repeat)
+    unknown = sorted(set(args.benchmarks) - set(BENCHMARKS))
+    if unknown:
+        parser.error(
+            f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})"
+        )
+    chosen = args.benchmarks or BENCHMARKS
+    if "list_page" in chosen:
+        list_page.main(children=args.children, repeat=args.repeat)
+    if "validation" in chosen:
+        validation.main(
+            rows=args.rows,
+            events=args.events,
+            seed=args.seed,
+            implementations=tuple(args.impl or validation.IMPLEMENTATIONS),
+            generate_only=args.generate_only,
+        )
