@@ -43,6 +43,7 @@ from clearway.pathways.models import (
     Status,
 )
 from clearway.services.models import Service
+from clearway.validation.engine import PAS_COLUMNS
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoAlreadyLoaded", "load_demo"]
 
@@ -68,16 +69,6 @@ PATHWAY_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     School,
     Consultant,
-)
-PAS_COLUMNS = (
-    "pas_id",
-    "nhs_number",
-    "family_name",
-    "given_name",
-    "birth_date",
-    "event",
-    "event_date",
-    "clinic",
 )
 TRUTH_COLUMNS = ("referral_id", "hospital_number", "truth", "duplicate_of")
 _PAS_EVENT_ORDER = {

@@ -44,6 +44,8 @@ from pathlib import Path
 
 from nhs_number import calculate_checksum, is_valid
 
+from clearway.validation.engine import PAS_COLUMNS
+
 __all__ = [
     "LAYOUTS",
     "PANEL_CLINIC",
@@ -72,16 +74,6 @@ OTHER_CLINICS = (
     "Community Paediatrics",
 )
 DISCHARGE_CLINICS = ("SCD", "SCD - opted out", "SCD - moved out of area")
-PAS_COLUMNS = (
-    "pas_id",
-    "nhs_number",
-    "family_name",
-    "given_name",
-    "birth_date",
-    "event",
-    "event_date",
-    "clinic",
-)
 TRUTHS = ("waiting", "seen", "discharged", "deceased", "duplicate", "unmatched")
 REMOVABLE = frozenset({"seen", "discharged", "deceased", "duplicate"})
 """Truth values that take a row off the waiting list."""
