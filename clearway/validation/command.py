@@ -80,7 +80,7 @@ class _Bar:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         self.done[stage] = STAGES.get(stage, 0) * (done / total if total else 1)
-        self.bar.set_description_str(stage.capitalize())
+        self.bar.set_description_str(stage[:1].upper() + stage[1:])
         self.bar.n = min(100, round(sum(self.done.values())))
         self.bar.refresh()
 

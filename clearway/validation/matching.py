@@ -214,12 +214,11 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, report: Progress) 
         "this is cannot be told without an NHS number'",
         refused_reason="'The name and birth date belong to'",
     )
-    report("matching", 3, 4)
+    report("matching", 4, 4)
     if settings.linkage == "full":
         from clearway.validation import linkage
 
         linkage.link(con, report)
-    report("matching", 4, 4)
     con.execute(
         """
         INSERT INTO unmatched
