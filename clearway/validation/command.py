@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,12 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _memory(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", text.strip(), flags=re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of memory: use e.g. 1GB")
+    return text.strip()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="SCD",
         help="the PAS clinic of this service's referrals, whose date stands in for a missing "
         "one on the list (default: 'SCD'; '' for any)",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=_memory,
+        default="1GB",
+        help="the database engine's memory budget; beyond it work spills to a temporary "
+        "folder (default: 1GB)",
     )
     parser.add_argument("--mapping", type=Path, help="a TOML or JSON file: header -> field")
     parser.add_argument("--sheet", help="the sheet to read (default: the first with a header)")
@@ -98,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         panel_clinic=args.panel_clinic,
         referral_clinic=args.referral_clinic,
         linkage=args.linkage,
+        memory_limit=args.memory_limit,
     )
     bar = _Bar()
     try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,9 @@ class Settings:
     #: from these ("" takes any referral).
     referral_clinic: str = "SCD"
     linkage: Linkage = "full"
+    #: DuckDB's memory budget; beyond it, work spills to a temporary folder (a national list
+    #: then fits a small machine, and runs no slower here).
+    memory_limit: str = "1GB"
 
 
 @dataclass(frozen=True)
@@ -403,9 +407,15 @@ def validate(
     from clearway.validation import decide, matching
 
     report = progress or (lambda stage, done, total: None)
-    con = duckdb.connect()
+    spill = tempfile.TemporaryDirectory(prefix="clearway-validate-")
+    con = duckdb.connect(
+        config={
+            "memory_limit": settings.memory_limit,
+            "temp_directory": spill.name,
+            "preserve_insertion_order": False,
+        }
+    )
     try:
-        con.execute("SET preserve_insertion_order = false")
         panel = settings.panel_clinic.strip().replace("'", "''")
         referrals = settings.referral_clinic.strip().replace("'", "''")
         con.execute(
@@ -423,6 +433,7 @@ def validate(
         table = decide.decide(con, report)
     finally:
         con.close()
+        spill.cleanup()
     return Validation(
         settings=settings, table=table, pas=pas, skipped=list(skipped or []), source=source
     )

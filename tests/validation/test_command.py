@@ -120,6 +120,16 @@ def test_bad_files_exit_2_with_one_line_naming_the_file(
     assert not out.exists(), "nothing is written when the input is refused"
 
 
+def test_a_memory_budget_that_is_not_an_amount_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("--pas", PAS, "--as-of", "2021-05-03", "--out", tmp_path, "--memory-limit", "lots")
+    with pytest.raises(SystemExit) as exit_:
+        validate(LEGACY, *args)
+    assert exit_.value.code == 2
+    assert "'lots' is not an amount of memory" in capsys.readouterr().err
+
+
 def test_runs_without_django_or_a_database(tmp_path: Path) -> None:
     code = (
         "import sys; from clearway.cli import main; "
