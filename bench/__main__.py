@@ -1,17 +1,18 @@
 """Run the benchmarks: ``make bench`` or ``python -m bench [BENCHMARK ...] [options]``.
 
-Benchmarks: ``list_page`` (the waiting list with 100,000 referrals) and ``validation``
-(validating a 1,000,000-row legacy list against 5,000,000 PAS events: pandas, exact, full).
-With none named, both run. For example::
+Benchmarks: ``list_page`` (the waiting list with 100,000 referrals), ``validation``
+(validating a 1,000,000-row legacy list against 5,000,000 PAS events: pandas, exact, full) and
+``legacy_import`` (importing the case's 1,109-row list in one request). With none named, all
+run. For example::
 
     python -m bench validation --rows 20000 --events 100000 --impl pandas --impl exact
 """
 
 import argparse
 
-from bench import list_page, validation
+from bench import legacy_import, list_page, validation
 
-BENCHMARKS = ("list_page", "validation")
+BENCHMARKS = ("list_page", "validation", "legacy_import")
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
@@ -41,6 +42,9 @@ if __name__ == "__main__":
     valid.add_argument(
         "--generate-only", action="store_true", help="make (or find) the data, run nothing"
     )
+    importing = parser.add_argument_group("legacy_import")
+    importing.add_argument("--list-rows", type=int, default=1109, help="legacy list rows")
+    importing.add_argument("--imports", type=int, default=5, help="timed imports")
     args = parser.parse_args()
     unknown = sorted(set(args.benchmarks) - set(BENCHMARKS))
     if unknown:
@@ -58,3 +62,5 @@ if __name__ == "__main__":
             implementations=tuple(args.impl or validation.IMPLEMENTATIONS),
             generate_only=args.generate_only,
         )
+    if "legacy_import" in chosen:
+        legacy_import.main(rows=args.list_rows, repeat=args.imports)

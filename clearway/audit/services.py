@@ -1,5 +1,6 @@
 """Writing the audit trail: one function, called once where each thing happens."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 
 from clearway.audit.models import AuditAction, AuditEntry
 
-__all__ = ["AuditAction", "client_ip", "record"]
+__all__ = ["AuditAction", "client_ip", "record", "record_each"]
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -37,8 +38,9 @@ def record(
     outcome: int | None = 200,
     user: Any = None,
     username: str = "",
+    commit: bool = True,
 ) -> AuditEntry:
-    """Add an entry to the audit trail.
+    """Add an entry to the audit trail (with ``commit=False``, make it but do not save it).
 
     Who is ``user``, or else the request's signed-in user; ``username`` names someone who is not
     signed in (a failed sign-in). ``obj`` describes what, without identifiers ("referral 12").
@@ -49,7 +51,7 @@ def record(
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         user=user,
         username=(user.get_username() if user is not None else username)[:150],
         role=getattr(user, "role", "") or "",
@@ -62,4 +64,17 @@ def record(
         path=request.path[:500] if request is not None else "",
         method=(request.method or "") if request is not None else "",
         outcome=outcome,
+    )
+    if commit:
+        entry.save(force_insert=True)
+    return entry
+
+
+def record_each(
+    request: HttpRequest, action: str, changes: Iterable[tuple[Any, str]]
+) -> list[AuditEntry]:
+    """Add an entry for each child changed at once (an imported list): ``changes`` holds each
+    one's patient and ``obj``, as :func:`record` takes them. The entries are written together."""
+    return AuditEntry.objects.bulk_create(
+        record(request, action, patient=patient, obj=obj, commit=False) for patient, obj in changes
     )

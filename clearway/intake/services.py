@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clearway.core.actors import actor_fields
@@ -363,6 +363,7 @@ def import_legacy_list(
     )
     keys = set(upload.service.pathway.requirement_keys)
     rows: list[ImportRow] = []
+    imported: list[tuple[ImportRow, pathway.NewReferral]] = []
     for planned in plan.rows:
         row = planned.row
         nhs_problem = row.problems_with("nhs_number")
@@ -373,12 +374,14 @@ def import_legacy_list(
             raw={str(k): _json_cell(v) for k, v in row.raw.items()},
             nhs_number_problem=nhs_problem[0].message[:300] if nhs_problem else "",
         )
+        rows.append(record)
         if not planned.importable:
             record.outcome = RowOutcome.NOT_IMPORTED
             record.reasons = planned.refusals
-            rows.append(record)
             continue
         assert row.birth_date and row.referral_date and row.family_name and row.given_name
+        record.outcome = RowOutcome.IMPORTED
+        record.reasons = planned.notes
         new = pathway.NewReferral(
             service=upload.service,
             given_name=row.given_name,
@@ -391,18 +394,18 @@ def import_legacy_list(
             consultant=planned.consultant,
             requirements={k: v for k, v in row.requirements.items() if k in keys},
         )
-        try:
-            referral = pathway.add_referral(actor, new)
-        except (pathway.PathwayError, IntegrityError) as error:
-            # The plan said it could: the list changed meanwhile. Import nothing.
-            raise IntakeError(
-                f"Row {row.source_row} could not be imported ({error}), so nothing was "
-                "imported. Check the list again."
-            ) from error
-        record.outcome = RowOutcome.IMPORTED
-        record.reasons = planned.notes
+        imported.append((record, new))
+    try:
+        referrals = pathway.add_referrals(actor, upload.service, [new for _, new in imported])
+    except pathway.PathwayError as error:
+        # The plan said they could: the list changed meanwhile. Import nothing.
+        which = f"Row {imported[error.row][0].source_row}" if error.row is not None else "The list"
+        raise IntakeError(
+            f"{which} could not be imported ({error}), so nothing was imported. "
+            "Check the list again."
+        ) from error
+    for (record, _), referral in zip(imported, referrals, strict=True):
         record.referral = referral
-        rows.append(record)
     rows += [
         ImportRow(
             batch=batch,

@@ -171,14 +171,15 @@ def check_list(request: HttpRequest, upload: int) -> HttpResponse:
 def _audit_import(request: HttpRequest, batch: LegacyImport) -> None:
     audit.record(request, AuditAction.CHANGE, obj=f"import {batch.pk}: {batch.imported_count}")
     rows = batch.rows.filter(outcome=RowOutcome.IMPORTED).select_related("referral__patient")
-    for row in rows:
-        assert row.referral is not None
-        audit.record(
-            request,
-            AuditAction.CHANGE,
-            patient=row.referral.patient,
-            obj=f"referral {row.referral_id}: imported",
-        )
+    audit.record_each(
+        request,
+        AuditAction.CHANGE,
+        (
+            (row.referral.patient, f"referral {row.referral_id}: imported")
+            for row in rows
+            if row.referral is not None
+        ),
+    )
 
 
 @roles_required(*VIEWERS)

@@ -1,4 +1,5 @@
-"""Every change to a child's pathway: one function per use case, each writing one event.
+"""Every change to a child's pathway: one function per use case, each writing one event (or,
+adding a whole list of children at once, one event for each).
 
 Each function takes the acting user (or a named :class:`~clearway.core.actors.SystemActor`),
 checks the step is allowed from the referral's current state, updates that state and appends
@@ -7,10 +8,12 @@ the pages show as it is.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clearway.core.actors import actor_fields
@@ -35,7 +38,15 @@ from clearway.services.models import Service
 
 
 class PathwayError(Exception):
-    """A step that the pathway does not allow, explained in plain words."""
+    """A step that the pathway does not allow, explained in plain words.
+
+    ``row``: when :func:`add_referrals` refuses a list, the position in it of the referral it
+    refused (None when no one referral is to blame).
+    """
+
+    def __init__(self, message: str, *, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 def _day(value: dt.date | None) -> str:
@@ -51,8 +62,12 @@ def _record(
     details: dict[str, Any] | None = None,
     reverses: Event | None = None,
     recorded_at: dt.datetime | None = None,
+    *,
+    commit: bool = True,
 ) -> Event:
-    return Event.objects.create(
+    """Append an event to the referral's history (with ``commit=False``, the event unsaved, to
+    be saved with others at once)."""
+    event = Event(
         referral=referral,
         kind=kind,
         effective=effective,
@@ -63,6 +78,9 @@ def _record(
         reverses=reverses,
         **actor_fields(actor),
     )
+    if commit:
+        event.save(force_insert=True)
+    return event
 
 
 def _check_not_future(day: dt.date, what: str) -> None:
@@ -96,59 +114,98 @@ class NewReferral:
     requirements: dict[str, str] = field(default_factory=dict)
 
 
-def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[str, str]:
-    """The problems with a new referral, by field name, in words a person can act on.
+#: New referrals whose numbers are looked up in one query: each query's parameters stay well
+#: inside every database's limit.
+LOOKUP_CHUNK = 5000
 
-    A child may wait for several services at once, but only once for each."""
-    today = today or timezone.localdate()
-    problems: dict[str, str] = {}
-    if new.birth_date > today:
-        problems["birth_date"] = "Date of birth must be today or in the past"
-    if new.received_on > today:
-        problems["received_on"] = "Date referral received must be today or in the past"
-    elif new.received_on < new.birth_date:
-        problems["received_on"] = "Date referral received must be on or after the date of birth"
-    if new.nhs_number:
-        existing = (
-            Referral.objects.for_service(new.service)
-            .filter(patient__nhs_number=new.nhs_number, status__in=OPEN)
-            .select_related("patient")
-            .first()
+
+class _KnownChildren:
+    """The children that new referrals name by NHS or hospital number, and which of them have
+    an open referral to the service (with its received date): those already recorded, found in
+    one query, and then each child as a referral is added for them."""
+
+    def __init__(self, service: Service, new_referrals: Sequence[NewReferral]) -> None:
+        self.by_nhs: dict[str, Patient] = {}
+        self.by_hospital: dict[str, Patient] = {}
+        self.open_by_nhs: dict[str, tuple[Patient, dt.date]] = {}
+        self.open_by_hospital: dict[str, tuple[Patient, dt.date]] = {}
+        open_here = Referral.objects.for_service(service).filter(
+            patient=OuterRef("pk"), status__in=OPEN
         )
-        if existing is not None:
+        for start in range(0, len(new_referrals), LOOKUP_CHUNK):
+            chunk = new_referrals[start : start + LOOKUP_CHUNK]
+            nhs = {new.nhs_number for new in chunk if new.nhs_number}
+            hospital = {new.hospital_number for new in chunk if new.hospital_number}
+            if not nhs and not hospital:
+                continue
+            found = (
+                Patient.objects.unscoped()
+                .filter(Q(nhs_number__in=nhs) | Q(hospital_number__in=hospital))
+                .annotate(open_received_on=Subquery(open_here.values("received_on")[:1]))
+            )
+            for patient in found:
+                self.add(patient, patient.open_received_on)
+
+    def add(self, patient: Patient, open_received_on: dt.date | None) -> None:
+        """Know this child, and their open referral to the service if they have one."""
+        for number, known, open_here in (
+            (patient.nhs_number, self.by_nhs, self.open_by_nhs),
+            (patient.hospital_number, self.by_hospital, self.open_by_hospital),
+        ):
+            if number:
+                known[number] = patient
+                if open_received_on is not None:
+                    open_here[number] = (patient, open_received_on)
+
+    def problems(self, new: NewReferral, today: dt.date) -> dict[str, str]:
+        """See :func:`check_new_referral`."""
+        problems: dict[str, str] = {}
+        if new.birth_date > today:
+            problems["birth_date"] = "Date of birth must be today or in the past"
+        if new.received_on > today:
+            problems["received_on"] = "Date referral received must be today or in the past"
+        elif new.received_on < new.birth_date:
+            problems["received_on"] = "Date referral received must be on or after the date of birth"
+        if new.nhs_number and new.nhs_number in self.open_by_nhs:
+            patient, received_on = self.open_by_nhs[new.nhs_number]
             problems["nhs_number"] = (
-                f"{existing.patient.full_name} (NHS number {format_nhs_number(new.nhs_number)}) "
-                f"is already on the list, referred {_day(existing.received_on)}"
+                f"{patient.full_name} (NHS number {format_nhs_number(new.nhs_number)}) "
+                f"is already on the list, referred {_day(received_on)}"
             )
-    if new.hospital_number and "nhs_number" not in problems:
-        existing = (
-            Referral.objects.for_service(new.service)
-            .filter(patient__hospital_number=new.hospital_number, status__in=OPEN)
-            .select_related("patient")
-            .first()
-        )
-        if existing is not None:
+        if (
+            new.hospital_number
+            and "nhs_number" not in problems
+            and new.hospital_number in self.open_by_hospital
+        ):
+            patient, received_on = self.open_by_hospital[new.hospital_number]
             problems["hospital_number"] = (
-                f"{existing.patient.full_name} (hospital number {new.hospital_number}) "
-                f"is already on the list, referred {_day(existing.received_on)}"
+                f"{patient.full_name} (hospital number {new.hospital_number}) "
+                f"is already on the list, referred {_day(received_on)}"
             )
-    return problems
+        return problems
 
-
-def _find_or_create_patient(new: NewReferral) -> Patient:
-    patient = None
-    if new.nhs_number:
-        patient = Patient.objects.unscoped().filter(nhs_number=new.nhs_number).first()
-    if patient is None and new.hospital_number:
-        patient = Patient.objects.unscoped().filter(hospital_number=new.hospital_number).first()
-    if patient is not None:
-        if patient.birth_date != new.birth_date:
+    def patient_for(self, new: NewReferral) -> Patient | None:
+        """The child already known by the NHS number, or else by the hospital number."""
+        patient = self.by_nhs.get(new.nhs_number) if new.nhs_number else None
+        if patient is None and new.hospital_number:
+            patient = self.by_hospital.get(new.hospital_number)
+        if patient is not None and patient.birth_date != new.birth_date:
             raise PathwayError(
                 "That NHS or hospital number belongs to a child with a different date of birth. "
                 "Check the number before adding this referral."
             )
         return patient
-    patient = Patient.objects.create(
+
+
+def check_new_referral(new: NewReferral, today: dt.date | None = None) -> dict[str, str]:
+    """The problems with a new referral, by field name, in words a person can act on.
+
+    A child may wait for several services at once, but only once for each."""
+    return _KnownChildren(new.service, [new]).problems(new, today or timezone.localdate())
+
+
+def _new_patient(new: NewReferral) -> Patient:
+    return Patient(
         nhs_number=new.nhs_number or None,
         hospital_number=new.hospital_number or None,
         given_name=new.given_name,
@@ -163,63 +220,117 @@ def _find_or_create_patient(new: NewReferral) -> Patient:
         social_worker_phone=new.social_worker_phone,
         social_worker_email=new.social_worker_email,
     )
-    for carer in new.carers:
-        Carer.objects.create(patient=patient, **carer)
-    return patient
 
 
-@transaction.atomic
 def add_referral(
     actor: Any, new: NewReferral, *, recorded_at: dt.datetime | None = None
 ) -> Referral:
     """Put a child on the service's list: the referral's received date starts the clock."""
+    (referral,) = add_referrals(actor, new.service, [new], recorded_at=recorded_at)
+    return referral
+
+
+@transaction.atomic
+def add_referrals(
+    actor: Any,
+    service: Service,
+    new_referrals: Sequence[NewReferral],
+    *,
+    recorded_at: dt.datetime | None = None,
+) -> list[Referral]:
+    """Put children on the service's list, all of them or none: each referral's received date
+    starts its clock.
+
+    Each is added, in order, as :func:`add_referral` adds one: checked
+    (:func:`check_new_referral`, against the list as the earlier ones leave it), its child found
+    by NHS number, then hospital number, or else recorded, its requirements in the states given,
+    and a "referral received" event. The events share one ``recorded_at``: the moment the list
+    was added. One query finds the children already recorded and one insert a table writes the
+    rest, whatever the number of children (Django splits an insert only where the database
+    limits a query's size: on SQLite, at 999 values). A refused referral raises
+    :class:`PathwayError` with its position (``row``) and nothing is saved. See ADR 0004.
+    """
     actor_fields(actor)
-    problems = check_new_referral(new)
-    if problems:
-        raise PathwayError(" ".join(problems.values()))
-    patient = _find_or_create_patient(new)
-    pathway = new.service.pathway
-    states = {
-        key: new.requirements.get(key, RequirementState.OUTSTANDING)
-        for key in pathway.requirement_keys
-    }
-    all_in = all(state == RequirementState.RECEIVED for state in states.values())
+    if any(new.service.pk != service.pk for new in new_referrals):
+        raise ValueError("Every new referral must be to the service named.")
+    today = timezone.localdate()
+    recorded_at = recorded_at or timezone.now()
+    keys = service.pathway.requirement_keys
+    known = _KnownChildren(service, new_referrals)
+    patients: list[Patient] = []
+    carers: list[Carer] = []
+    referrals: list[Referral] = []
+    requirements: list[Requirement] = []
+    events: list[Event] = []
+    for row, new in enumerate(new_referrals):
+        try:
+            problems = known.problems(new, today)
+            if problems:
+                raise PathwayError(" ".join(problems.values()))
+            patient = known.patient_for(new)
+        except PathwayError as error:
+            error.row = row
+            raise
+        if patient is None:
+            patient = _new_patient(new)
+            patients.append(patient)
+            carers += [Carer(patient=patient, **carer) for carer in new.carers]
+        states = {key: new.requirements.get(key, RequirementState.OUTSTANDING) for key in keys}
+        all_in = all(state == RequirementState.RECEIVED for state in states.values())
+        referral = Referral(
+            service=service,
+            patient=patient,
+            received_on=new.received_on,
+            source=new.source,
+            priority=new.priority,
+            consultant=new.consultant,
+            status=Status.READY_FOR_PANEL if all_in else Status.AWAITING_INFORMATION,
+            ready_on=new.received_on if all_in else None,
+        )
+        known.add(patient, new.received_on)
+        referrals.append(referral)
+        requirements += [
+            Requirement(
+                referral=referral,
+                kind=key,
+                state=state,
+                received_on=new.received_on if state == RequirementState.RECEIVED else None,
+                requested_on=new.received_on if state == RequirementState.REQUESTED else None,
+            )
+            for key, state in states.items()
+        ]
+        events.append(
+            _record(
+                referral,
+                EventKind.REFERRAL_RECEIVED,
+                actor,
+                new.received_on,
+                "",
+                {"source": new.source, "priority": new.priority, "requirements": states},
+                recorded_at=recorded_at,
+                commit=False,
+            )
+        )
     try:
         with transaction.atomic():
-            referral = Referral.objects.create(
-                service=new.service,
-                patient=patient,
-                received_on=new.received_on,
-                source=new.source,
-                priority=new.priority,
-                consultant=new.consultant,
-                status=Status.READY_FOR_PANEL if all_in else Status.AWAITING_INFORMATION,
-                ready_on=new.received_on if all_in else None,
-            )
+            # Each insert sets the new rows' ids on the objects (RETURNING, on SQLite and
+            # PostgreSQL alike), so the rows after them can point at them.
+            Patient.objects.bulk_create(patients)
+            Carer.objects.bulk_create(carers)
+            Referral.objects.bulk_create(referrals)
+            Requirement.objects.bulk_create(requirements)
+            Event.objects.bulk_create(events)
     except IntegrityError as error:
+        # Someone else added one of these children, or gave their number to another child,
+        # since the checks above: the database's constraints refused it.
         raise PathwayError(
-            f"{patient.full_name} already has an open referral to this service."
+            f"{referrals[0].patient.full_name} already has an open referral to this service."
+            if len(referrals) == 1
+            else "One of these children was added to this service's list, or their NHS or "
+            "hospital number given to another child, while the list was being added. "
+            "Nothing was added."
         ) from error
-    Requirement.objects.bulk_create(
-        Requirement(
-            referral=referral,
-            kind=key,
-            state=state,
-            received_on=new.received_on if state == RequirementState.RECEIVED else None,
-            requested_on=new.received_on if state == RequirementState.REQUESTED else None,
-        )
-        for key, state in states.items()
-    )
-    _record(
-        referral,
-        EventKind.REFERRAL_RECEIVED,
-        actor,
-        new.received_on,
-        "",
-        {"source": new.source, "priority": new.priority, "requirements": states},
-        recorded_at=recorded_at,
-    )
-    return referral
+    return referrals
 
 
 def _requirement(referral: Referral, kind: str) -> Requirement:

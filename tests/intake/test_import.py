@@ -255,20 +255,43 @@ def test_an_import_that_fails_part_way_saves_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sample = upload(LEGACY_SAMPLE)
-    real = pathway.add_referral
-    calls = {"n": 0}
+    real = pathway.add_referrals
 
-    def fails_on_the_fifth(actor: Any, new: Any, **kwargs: Any) -> Referral:
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise pathway.PathwayError("the list changed")
-        return real(actor, new, **kwargs)
+    def fails_once_written(actor: Any, service: Any, rows: Any, **kwargs: Any) -> Any:
+        real(actor, service, rows, **kwargs)
+        assert Referral.objects.unscoped().count() == len(rows)  # every child written, then
+        raise pathway.PathwayError("the list changed", row=4)
 
-    monkeypatch.setattr(pathway, "add_referral", fails_on_the_fifth)
+    monkeypatch.setattr(pathway, "add_referrals", fails_once_written)
     with pytest.raises(services.IntakeError, match="so nothing was imported"):
         services.import_legacy_list(coordinator, sample)
     assert Referral.objects.unscoped().count() == 0
     assert Patient.objects.unscoped().count() == 0
+    assert Event.objects.count() == 0
+    assert LegacyImport.objects.count() == 0
+    assert ImportRow.objects.count() == 0
+
+
+def test_a_child_put_on_the_list_since_the_check_stops_the_import_at_their_row(
+    upload: Callable[..., Upload],
+    coordinator: User,
+    service: Service,
+    make_referral: Callable[..., Referral],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sample = upload(LEGACY_SAMPLE)
+    checked = services.plan_import(service, services.read_upload(sample))
+    row = next(p.row for p in checked.importable[3:] if p.row.nhs_number)
+    # While the coordinator read the check page, a colleague added this child by hand.
+    make_referral(nhs_number=row.nhs_number, birth_date=row.birth_date, hospital_number=None)
+    monkeypatch.setattr(services, "plan_import", lambda service, legacy: checked)
+    with pytest.raises(services.IntakeError) as refused:
+        services.import_legacy_list(coordinator, sample)
+    assert str(refused.value).startswith(f"Row {row.source_row} could not be imported (")
+    assert "is already on the list" in str(refused.value)
+    assert "so nothing was imported" in str(refused.value)
+    assert Referral.objects.unscoped().count() == 1  # the colleague's
+    assert Patient.objects.unscoped().count() == 1
     assert LegacyImport.objects.count() == 0
     assert ImportRow.objects.count() == 0
 
