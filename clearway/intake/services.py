@@ -12,7 +12,6 @@
 A refused step raises :class:`IntakeError` with a plain message the pages show as it is.
 """
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -456,49 +455,6 @@ def list_table(service: Service) -> pa.Table:
     return pa.table(columns, schema=engine.legacy_schema())
 
 
-def _pas_records(path: Path, pas_ids: set[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
-    """The PAS patients with these ids: identifiers and events up to ``as_of``, oldest first."""
-    records: dict[str, dict[str, Any]] = {}
-    if not pas_ids:
-        return records
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [cell.strip().lower() for cell in next(reader, [])]
-        index = {name: i for i, name in enumerate(header)}
-
-        def cell(row: list[str], name: str) -> str:
-            i = index.get(name)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        for row in reader:
-            pas_id = cell(row, "pas_id").upper()
-            if pas_id not in pas_ids or cell(row, "event_date") > as_of.isoformat():
-                continue
-            record = records.setdefault(
-                pas_id,
-                {
-                    "pas_id": pas_id,
-                    "nhs_number": "",
-                    "given_name": "",
-                    "family_name": "",
-                    "birth_date": "",
-                    "events": [],
-                },
-            )
-            for name in ("nhs_number", "given_name", "family_name", "birth_date"):
-                record[name] = cell(row, name) or record[name]
-            record["events"].append(
-                {
-                    "event": cell(row, "event"),
-                    "date": cell(row, "event_date"),
-                    "clinic": cell(row, "clinic"),
-                }
-            )
-    for record in records.values():
-        record["events"].sort(key=lambda e: e["date"])
-    return records
-
-
 def evidence_key(
     proposal: engine.Proposal, duplicate_of: int | None, pas_events: list[dict[str, str]]
 ) -> str:
@@ -547,7 +503,7 @@ def validate_list(
         linkage=linkage,
     )
     try:
-        result = engine.validate(table, pas_upload.path, settings)
+        result = engine.validate(table, pas_upload.path, settings, pas_records=True)
     except ReadError as error:
         raise IntakeError(
             _reader_message(error, pas_upload.path, pas_upload.original_name)
@@ -559,7 +515,7 @@ def validate_list(
         .filter(pk__in=[p.source_row for p in proposals])
         .select_related("patient")
     }
-    pas = _pas_records(pas_upload.path, {p.pas_id for p in proposals if p.pas_id}, as_of)
+    pas = result.pas_records
     decided: dict[int, Proposal] = {}
     for earlier in (
         Proposal.objects.filter(run__service=service, referral_id__in=list(referrals))

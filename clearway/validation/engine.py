@@ -177,6 +177,10 @@ class Validation:
     pas: PasExtract
     skipped: list[dict[str, Any]] = field(default_factory=list)
     source: str = ""
+    #: With ``validate(..., pas_records=True)``: each matched PAS patient's identifiers and
+    #: events up to the validation date, oldest first, as the engine read them (the evidence
+    #: a person looks at).
+    pas_records: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def proposals(self) -> list[Proposal]:
@@ -402,6 +406,7 @@ def validate(
     progress: Progress | None = None,
     skipped: list[dict[str, Any]] | None = None,
     source: str = "",
+    pas_records: bool = False,
 ) -> Validation:
     """Validate ``legacy`` rows (see :data:`LEGACY_COLUMNS`) against the PAS extract."""
     from clearway.validation import decide, matching
@@ -431,9 +436,45 @@ def validate(
         con.unregister("legacy_input")
         matching.match(con, settings, report)
         table = decide.decide(con, report)
+        records = _matched_pas_records(con) if pas_records else {}
     finally:
         con.close()
         spill.cleanup()
     return Validation(
-        settings=settings, table=table, pas=pas, skipped=list(skipped or []), source=source
+        settings=settings,
+        table=table,
+        pas=pas,
+        skipped=list(skipped or []),
+        source=source,
+        pas_records=records,
     )
+
+
+def _matched_pas_records(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Each matched PAS patient's identifiers and events up to the validation date."""
+    rows = con.execute(
+        """
+        SELECT p.pas_id, coalesce(p.nhs_number, ''), coalesce(p.given_name, ''),
+               coalesce(p.family_name, ''), p.birth_date, e.event, e.event_date,
+               coalesce(e.clinic, '')
+        FROM pas_patients p JOIN pas_events e USING (pas_id)
+        WHERE p.pas_id IN (SELECT pas_id FROM outcomes WHERE pas_id IS NOT NULL)
+          AND e.event_date <= as_of()
+        ORDER BY p.pas_id, e.event_date, e.event
+        """
+    ).fetchall()
+    records: dict[str, dict[str, Any]] = {}
+    for pas_id, nhs_number, given, family, birth, event, day, clinic in rows:
+        record = records.setdefault(
+            pas_id,
+            {
+                "pas_id": pas_id,
+                "nhs_number": nhs_number,
+                "given_name": given,
+                "family_name": family,
+                "birth_date": birth.isoformat() if birth else "",
+                "events": [],
+            },
+        )
+        record["events"].append({"event": event, "date": day.isoformat(), "clinic": clinic})
+    return records

@@ -362,3 +362,25 @@ def test_pas_events_with_unreadable_dates_are_reported_not_silently_dropped(
     )
     assert result.pas.events == 1
     assert any("31/13/2020" in problem for problem in result.pas.problems)
+
+
+def test_pas_records_give_the_evidence_for_matched_patients_only(tmp_path: Path) -> None:
+    result = validate(
+        legacy(AVA),
+        pas(
+            tmp_path,
+            f"{AVA_PAS},attended,2020-06-01,SCD Panel",
+            f"{AVA_PAS},referral,2020-01-10,SCD",
+            f"{AVA_PAS},discharged,2021-06-01,SCD",  # after the validation date
+            "RX9,9999999999,JONES,Leo,2016-01-01,referral,2020-01-10,SCD",
+        ),
+        Settings(as_of=AS_OF),
+        pas_records=True,
+    )
+    assert list(result.pas_records) == ["RX1"]
+    record = result.pas_records["RX1"]
+    assert (record["given_name"], record["birth_date"]) == ("Ava", "2015-03-04")
+    assert record["events"] == [
+        {"event": "referral", "date": "2020-01-10", "clinic": "SCD"},
+        {"event": "attended", "date": "2020-06-01", "clinic": "SCD Panel"},
+    ]
