@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "clearway.pathways",
     "clearway.audit",
     "clearway.intake",
+    "clearway.contact",
+    "clearway.documents",
     "clearway.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("clearway.pathways.urls")),
     path("audit/", include("clearway.audit.urls")),
     path("validation/", include("clearway.intake.urls")),
+    path("", include("clearway.contact.urls")),
+    path("", include("clearway.documents.urls")),
     # One way in: the admin's own sign-in page sends people to Clearway's.
     path(
         "admin/login/",

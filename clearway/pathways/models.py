@@ -60,12 +60,18 @@ class RequirementState(models.TextChoices):
     OUTSTANDING = "outstanding", "Not requested"
     REQUESTED = "requested", "Requested"
     RECEIVED = "received", "Received"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+#: A requirement in one of these states no longer keeps a child from panel.
+REQUIREMENT_DONE = (RequirementState.RECEIVED, RequirementState.NOT_NEEDED)
 
 
 class EventKind(models.TextChoices):
     REFERRAL_RECEIVED = "referral_received", "Referral received"
     REQUIREMENT_REQUESTED = "requirement_requested", "Report requested"
     REQUIREMENT_RECEIVED = "requirement_received", "Report received"
+    REQUIREMENT_NOT_NEEDED = "requirement_not_needed", "Report no longer needed"
     BOOKED = "booked", "Booked for panel"
     BOOKING_CANCELLED = "booking_cancelled", "Panel booking cancelled"
     ASSESSED = "assessed", "Assessed at panel"
@@ -214,7 +220,7 @@ class ReferralQuerySet(ServiceScopedQuerySet):
         return self.filter(
             Exists(
                 Requirement.objects.filter(referral=OuterRef("pk"), kind=requirement).exclude(
-                    state=RequirementState.RECEIVED
+                    state__in=REQUIREMENT_DONE
                 )
             )
         )

@@ -26,6 +26,7 @@ REQUIREMENT_TAG = {
     RequirementState.OUTSTANDING: "nhsuk-tag--red",
     RequirementState.REQUESTED: "nhsuk-tag--yellow",
     RequirementState.RECEIVED: "nhsuk-tag--green",
+    RequirementState.NOT_NEEDED: "nhsuk-tag--grey",
 }
 
 
@@ -57,7 +58,7 @@ def requirement_rows(referral: Referral, pathway: PathwayDefinition) -> list[dic
                 "state": state.value,
                 "tag": {"text": state.label, "classes": REQUIREMENT_TAG[state]},
                 "when": when,
-                "received": state == RequirementState.RECEIVED,
+                "received": state in (RequirementState.RECEIVED, RequirementState.NOT_NEEDED),
             }
         )
     return rows
@@ -107,6 +108,9 @@ def describe_event(event: Event, pathway: PathwayDefinition) -> str:
         return f"{name} requested"
     if kind == EventKind.REQUIREMENT_RECEIVED:
         text = f"{name} received"
+        return text + " – ready for panel" if details.get("ready_for_panel") else text
+    if kind == EventKind.REQUIREMENT_NOT_NEEDED:
+        text = f"{name} not needed: {details.get('why', '')}".rstrip(": ")
         return text + " – ready for panel" if details.get("ready_for_panel") else text
     if kind == EventKind.BOOKED:
         return f"Booked for panel on {uk_date(dt.date.fromisoformat(details['panel_date']))}"

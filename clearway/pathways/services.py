@@ -20,6 +20,7 @@ from clearway.core.actors import actor_fields
 from clearway.core.formatting import format_nhs_number
 from clearway.pathways.models import (
     OPEN,
+    REQUIREMENT_DONE,
     Carer,
     Consultant,
     DischargeReason,
@@ -378,6 +379,8 @@ def record_requirement_requested(
         raise PathwayError(
             f"The {name.lower()} was already received on {_day(requirement.received_on)}."
         )
+    if requirement.state == RequirementState.NOT_NEEDED:
+        raise PathwayError(f"The {name.lower()} was recorded as not needed.")
     requirement.state = RequirementState.REQUESTED
     requirement.requested_on = requested_on
     requirement.save(update_fields=["state", "requested_on"])
@@ -421,10 +424,7 @@ def record_requirement_received(
     requirement.save(update_fields=["state", "received_on"])
     before = referral.status
     details: dict[str, Any] = {"requirement": kind}
-    if not referral.requirements.exclude(state=RequirementState.RECEIVED).exists():
-        referral.status = Status.READY_FOR_PANEL
-        referral.ready_on = received_on
-        referral.save(update_fields=["status", "ready_on"])
+    if _ready_now(referral, received_on):
         details["ready_for_panel"] = True
     return _record(
         referral,
@@ -435,6 +435,44 @@ def record_requirement_received(
         details,
         recorded_at=recorded_at,
     )
+
+
+def _ready_now(referral: Referral, day: dt.date) -> bool:
+    """Make a child waiting for information ready for panel once nothing is outstanding."""
+    if referral.status != Status.AWAITING_INFORMATION:
+        return False
+    if referral.requirements.exclude(state__in=REQUIREMENT_DONE).exists():
+        return False
+    referral.status = Status.READY_FOR_PANEL
+    referral.ready_on = day
+    referral.save(update_fields=["status", "ready_on"])
+    return True
+
+
+@transaction.atomic
+def record_requirement_not_needed(
+    actor: Any, referral: Referral, kind: str, effective: dt.date, why: str
+) -> Event:
+    """The service decided the child goes to panel without this report (e.g. the family opted
+    out of SaLT and the service chose to proceed without it). The reason is kept."""
+    _locked(referral)
+    name = referral.service.pathway.requirement(kind).name
+    _refuse_if_closed(referral, f"the {name.lower()} cannot be changed")
+    if not why.strip():
+        raise PathwayError(f"Say why the {name.lower()} is not needed.")
+    _check_not_future(effective, "The date decided")
+    requirement = _requirement(referral, kind)
+    if requirement.state in REQUIREMENT_DONE:
+        raise PathwayError(
+            f"The {name.lower()} is already {requirement.get_state_display().lower()}."
+        )
+    requirement.state = RequirementState.NOT_NEEDED
+    requirement.save(update_fields=["state"])
+    before = referral.status
+    details: dict[str, Any] = {"requirement": kind, "why": why.strip()}
+    if _ready_now(referral, effective):
+        details["ready_for_panel"] = True
+    return _record(referral, EventKind.REQUIREMENT_NOT_NEEDED, actor, effective, before, details)
 
 
 @transaction.atomic
@@ -450,7 +488,7 @@ def book_for_panel(actor: Any, referral: Referral, panel_date: dt.date) -> Event
     if referral.status != Status.READY_FOR_PANEL:
         missing = [
             referral.service.pathway.requirement(r.kind).name.lower()
-            for r in referral.requirements.exclude(state=RequirementState.RECEIVED)
+            for r in referral.requirements.exclude(state__in=REQUIREMENT_DONE)
         ]
         raise PathwayError(
             f"{referral.patient.full_name} is not ready for panel: still waiting for "

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the part of issue 4 that owns it."""
+
+urlpatterns: list = []
