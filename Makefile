@@ -47,6 +47,8 @@ $(STATIC)/.built: node_modules/.installed
 .env:
 	@echo "CLEARWAY_ENV=local" > $@
 	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+	@echo "# SMS and email go to the local GOV.UK Notify stand-in unless these are set (docs/messages.md)." >> $@
+	@echo "# NOTIFY_API_KEY=  NOTIFY_SMS_TEMPLATE_ID=  NOTIFY_EMAIL_TEMPLATE_ID=  NOTIFY_BASE_URL=" >> $@
 	@echo "Wrote .env (local settings; not for production)."
 
 install: $(VENV)/.installed $(STATIC)/.built .env

@@ -1,5 +1,5 @@
-"""The ``clearway`` command: demo, serve, createuser, stats, backup, restore, validate, and
-Django's own commands."""
+"""The ``clearway`` command: demo, serve, notify-server, createuser, stats, backup, restore,
+validate, and Django's own commands."""
 
 import argparse
 import datetime as dt
@@ -73,8 +73,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not settings.LOCAL:
         call_command("collectstatic", interactive=False, verbosity=0)
+    helpers = None
+    if settings.ENVIRONMENT == "local":
+        # Locally: the background worker, and the Notify stand-in (docs/messages.md).
+        # Production runs `clearway manage db_worker` as a service of its own.
+        from clearway.contact.tasks import start_local_helpers
+
+        helpers = start_local_helpers(lambda line: print(line, flush=True))
     print(f"Clearway is serving at http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="Clearway")
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="Clearway")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if helpers is not None:
+            helpers.stop()
+    return 0
+
+
+def cmd_notify_server(args: argparse.Namespace) -> int:
+    import threading
+
+    from clearway.contact.notify_server import start_notify_server
+
+    try:
+        server, url = start_notify_server(
+            args.host, args.port, sending_after=args.sending_after, final_after=args.final_after
+        )
+    except OSError as error:
+        print(f"clearway notify-server: cannot listen on {args.host}:{args.port}: {error}")
+        return 2
+    print(f"A local GOV.UK Notify stand-in is answering at {url} (Ctrl+C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
     return 0
 
 
@@ -220,6 +255,23 @@ def parser(roles: list[str] | None = None) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=cmd_serve)
+
+    notify_server = sub.add_parser(
+        "notify-server",
+        help="run a local GOV.UK Notify stand-in (for local use and tests; sends nothing)",
+    )
+    notify_server.add_argument("--host", default="127.0.0.1")
+    notify_server.add_argument("--port", type=int, default=6011)
+    notify_server.add_argument(
+        "--sending-after", type=float, default=1.0, help="seconds until a message is 'sending'"
+    )
+    notify_server.add_argument(
+        "--final-after",
+        type=float,
+        default=3.0,
+        help="seconds until it is delivered (or fails, for Notify's test numbers)",
+    )
+    notify_server.set_defaults(func=cmd_notify_server)
 
     create = sub.add_parser("createuser", help="add a member of staff")
     create.add_argument("username")

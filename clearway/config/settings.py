@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "clearway.contact",
     "clearway.documents",
     "clearway.demo",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -297,6 +299,42 @@ CLEARWAY_UPLOAD_MAX_BYTES = int(os.environ.get("CLEARWAY_UPLOAD_MAX_MB", "50")) 
 # Take the audit trail's "from where" from X-Forwarded-For only behind a proxy that sets it;
 # otherwise anyone could write any address there.
 CLEARWAY_TRUST_X_FORWARDED_FOR = _bool("TRUST_X_FORWARDED_FOR", False)
+
+# SMS and email through GOV.UK Notify (docs/messages.md). Clearway writes each message itself and
+# sends it through one plain Notify template per channel: the SMS template's content is
+# ((body)); the email template's subject is ((subject)) and its content ((body)). Locally, and
+# in the tests, a Notify-compatible server on 127.0.0.1 (clearway.contact.notify_server) stands
+# in for Notify with a key that is obviously not real; `clearway serve` starts it.
+# The local server's fixed key: not a secret, and no use anywhere else.
+NOTIFY_LOCAL_API_KEY = (
+    "clearway_local_not_a_real_key"
+    "-11111111-1111-4111-8111-111111111111-22222222-2222-4222-8222-222222222222"
+)
+NOTIFY_LOCAL_SMS_TEMPLATE_ID = "33333333-3333-4333-8333-333333333333"
+NOTIFY_LOCAL_EMAIL_TEMPLATE_ID = "44444444-4444-4444-8444-444444444444"
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", NOTIFY_LOCAL_API_KEY if LOCAL else "")
+NOTIFY_BASE_URL = os.environ.get(
+    "NOTIFY_BASE_URL",
+    "http://127.0.0.1:6011" if LOCAL else "https://api.notifications.service.gov.uk",
+)
+NOTIFY_SMS_TEMPLATE_ID = os.environ.get(
+    "NOTIFY_SMS_TEMPLATE_ID", NOTIFY_LOCAL_SMS_TEMPLATE_ID if LOCAL else ""
+)
+NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get(
+    "NOTIFY_EMAIL_TEMPLATE_ID", NOTIFY_LOCAL_EMAIL_TEMPLATE_ID if LOCAL else ""
+)
+# Seconds Clearway waits for Notify to answer before it calls a message's fate unknown.
+NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "30"))
+if NOTIFY_API_KEY and len(NOTIFY_API_KEY) < 74:
+    raise ImproperlyConfigured(
+        "NOTIFY_API_KEY must be a whole GOV.UK Notify API key: "
+        "{key name}-{service id}-{secret}, as Notify shows it when the key is made."
+    )
+
+# Background work (sending messages, fetching their status) is kept in the database and run by
+# `clearway manage db_worker` (in production, a service of its own; `clearway serve` runs one
+# locally). The tests run the same worker in batch mode.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # No NHS number, name, phone number or report text in the logs (tests/audit/
 # test_logs_have_no_identifiers.py): nothing logs request bodies; query strings (where a search

@@ -3,11 +3,15 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
+from clearway.accounts.models import Role
 from clearway.core.permissions import STAFF, roles_required
 
 
 @roles_required(*STAFF)
 def home(request: HttpRequest) -> HttpResponse:
+    """The coordinator starts the day on today's work; everyone else on the waiting list."""
+    if getattr(request.user, "role", None) == Role.COORDINATOR:
+        return redirect("contact:worklist")
     return redirect("pathways:list")
 
 

@@ -247,6 +247,27 @@ class ReverseDischargeForm(NHSForm):
         self.fields["why"].error_messages["required"] = "Say why the discharge was wrong"
 
 
+class ReverseRequirementForm(NHSForm):
+    """Why a report or form recorded as received is being taken back."""
+
+    why = forms.CharField(
+        label="Why was it recorded as received by mistake?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, it was another child's report, or it was the SaLT report. "
+        "This is kept in the child's history with your name",
+    )
+
+    def __init__(self, *args: Any, report: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["why"].error_messages.update(
+            {
+                "required": f"Say why the {report} was recorded as received by mistake",
+                "max_length": "The reason must be 1,000 characters or fewer",
+            }
+        )
+
+
 class RetentionApprovalForm(NHSForm):
     """Approve one child's record, past its retention date, for deletion review."""
 

@@ -30,6 +30,15 @@ REQUIREMENT_TAG = {
 }
 
 
+def in_sentence(name: str) -> str:
+    """A report's name inside a sentence: "School report" → "school report", but "SaLT
+    report" keeps its capitals."""
+    first_word = name.split(" ", 1)[0]
+    if any(letter.isupper() for letter in first_word[1:]):
+        return name
+    return name[:1].lower() + name[1:]
+
+
 def uk_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
@@ -123,6 +132,16 @@ def describe_event(event: Event, pathway: PathwayDefinition) -> str:
 
         reason = DischargeReason(details["reason"]).label if details.get("reason") else ""
         return f"Discharged: {reason}"
+    if kind == EventKind.REVERSED and details.get("reversed_kind") == (
+        EventKind.REQUIREMENT_RECEIVED
+    ):
+        text = f"Correction: the {in_sentence(name or 'report')} was not received after all"
+        if (event.status_before, event.status_after) == (
+            Status.READY_FOR_PANEL,
+            Status.AWAITING_INFORMATION,
+        ):
+            text += " (no longer ready for panel)"
+        return f"{text} – {details.get('why', '')}".rstrip(" –")
     if kind == EventKind.REVERSED:
         what = event.reverses.get_kind_display().lower() if event.reverses else "earlier event"
         return f"Correction: the {what} was wrong – {details.get('why', '')}"

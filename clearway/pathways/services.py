@@ -35,6 +35,8 @@ from clearway.pathways.models import (
     Source,
     Status,
 )
+from clearway.pathways.presenters import in_sentence
+from clearway.pathways.signals import referral_changed, referrals_added
 from clearway.services.models import Service
 
 
@@ -81,6 +83,7 @@ def _record(
     )
     if commit:
         event.save(force_insert=True)
+        referral_changed.send(sender=Referral, referral=referral)
     return event
 
 
@@ -321,6 +324,7 @@ def add_referrals(
             Referral.objects.bulk_create(referrals)
             Requirement.objects.bulk_create(requirements)
             Event.objects.bulk_create(events)
+            referrals_added.send(sender=Referral, referrals=referrals)
     except IntegrityError as error:
         # Someone else added one of these children, or gave their number to another child,
         # since the checks above: the database's constraints refused it.
@@ -473,6 +477,69 @@ def record_requirement_not_needed(
     if _ready_now(referral, effective):
         details["ready_for_panel"] = True
     return _record(referral, EventKind.REQUIREMENT_NOT_NEEDED, actor, effective, before, details)
+
+
+@transaction.atomic
+def reverse_requirement_received(actor: Any, referral: Referral, kind: str, why: str) -> Event:
+    """Take back a report or form recorded as received by mistake (another child's report, or
+    a different report): it goes back to asked for (or not requested, if it never was), and a
+    child it left ready for panel is waiting for information again.
+
+    The correction is recorded now, effective from the original's date, and names the
+    "received" event it reverses, so "as now known" the report never arrived and "as recorded"
+    both entries stand. A report recorded as received when the child was added (an import) has
+    no event of its own: the correction then names none. A booked child keeps their booking
+    until a person cancels it: the panel is theirs to change, not this correction's.
+    """
+    _locked(referral)
+    name = in_sentence(referral.service.pathway.requirement(kind).name)
+    _refuse_if_closed(referral, f"the {name} cannot be changed")
+    if not why.strip():
+        raise PathwayError(f"Say why the {name} was recorded as received by mistake.")
+    requirement = _requirement(referral, kind)
+    if requirement.state != RequirementState.RECEIVED:
+        raise PathwayError(
+            f"The {name} is not recorded as received "
+            f"({requirement.get_state_display().lower()}), so there is nothing to take back."
+        )
+    if referral.status == Status.BOOKED:
+        raise PathwayError(
+            f"{referral.patient.full_name} is booked for panel on {_day(referral.panel_date)}: "
+            f"cancel the booking first, then take back the {name}."
+        )
+    original = (
+        referral.events.filter(
+            kind=EventKind.REQUIREMENT_RECEIVED,
+            details__requirement=kind,
+            reversed_by__isnull=True,
+        )
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    effective = original.effective if original else requirement.received_on
+    requirement.state = (
+        RequirementState.REQUESTED if requirement.requested_on else RequirementState.OUTSTANDING
+    )
+    requirement.received_on = None
+    requirement.save(update_fields=["state", "received_on"])
+    before = referral.status
+    if referral.status == Status.READY_FOR_PANEL:
+        referral.status = Status.AWAITING_INFORMATION
+        referral.ready_on = None
+        referral.save(update_fields=["status", "ready_on"])
+    return _record(
+        referral,
+        EventKind.REVERSED,
+        actor,
+        effective or referral.received_on,
+        before,
+        {
+            "why": why.strip(),
+            "reversed_kind": EventKind.REQUIREMENT_RECEIVED.value,
+            "requirement": kind,
+        },
+        reverses=original,
+    )
 
 
 @transaction.atomic

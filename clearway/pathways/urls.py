@@ -12,6 +12,11 @@ urlpatterns = [
         views.receive_requirement,
         name="receive-requirement",
     ),
+    path(
+        "referrals/<int:pk>/requirements/<slug:kind>/received/undo/",
+        views.reverse_requirement,
+        name="reverse-requirement",
+    ),
     path("referrals/<int:pk>/discharge/", views.discharge, name="discharge"),
     path(
         "referrals/<int:pk>/reverse-discharge/", views.reverse_discharge, name="reverse-discharge"

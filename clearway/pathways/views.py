@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from clearway.accounts.models import Role
 from clearway.audit import services as audit
 from clearway.audit.models import AuditAction
+from clearway.contact import presenters as contact_presenters
+from clearway.contact.views import WORKERS as CONTACT_WORKERS
 from clearway.core.permissions import (
     LIST_EDITORS,
     PATHWAY_EDITORS,
@@ -21,6 +23,8 @@ from clearway.core.permissions import (
     has_role,
     roles_required,
 )
+from clearway.documents.models import Document
+from clearway.documents.presenters import referral_documents
 from clearway.pathways import services
 from clearway.pathways.forms import (
     DischargeForm,
@@ -29,9 +33,23 @@ from clearway.pathways.forms import (
     RequirementReceivedForm,
     RetentionApprovalForm,
     ReverseDischargeForm,
+    ReverseRequirementForm,
 )
-from clearway.pathways.models import WAITING, DischargeReason, Patient, Referral, Status
-from clearway.pathways.presenters import ListRow, requirement_rows, status_tag, timeline
+from clearway.pathways.models import (
+    WAITING,
+    DischargeReason,
+    Patient,
+    Referral,
+    RequirementState,
+    Status,
+)
+from clearway.pathways.presenters import (
+    ListRow,
+    in_sentence,
+    requirement_rows,
+    status_tag,
+    timeline,
+)
 from clearway.pathways.retention_review import (
     RetentionError,
     approve_for_deletion_review,
@@ -147,9 +165,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "requirements": requirement_rows(referral, pathway),
             "timeline": timeline(referral, pathway),
             "other_referrals": other_referrals,
+            "documents": referral_documents(referral),
             "can_edit": has_role(request.user, LIST_EDITORS),
             "can_discharge": has_role(request.user, PATHWAY_EDITORS),
             "open": referral.status in WAITING,
+            # Standard work: what is to do for this child, and every contact so far.
+            "work": contact_presenters.open_tasks(referral, pathway, today),
+            "contact_history": contact_presenters.contact_history(referral),
+            "can_contact": has_role(request.user, CONTACT_WORKERS),
         },
     )
 
@@ -200,6 +223,61 @@ def receive_requirement(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         request,
         "pathways/receive_requirement.jinja",
         {"form": form, "referral": referral, "requirement": requirement},
+    )
+
+
+@roles_required(*PATHWAY_EDITORS)
+@require_http_methods(["GET", "POST"])
+def reverse_requirement(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Take back a report or form recorded as received by mistake. Two steps: say why, then
+    check and confirm. Nothing changes unconfirmed."""
+    referral = get_object_or_404(_referrals(request).select_related("patient"), pk=pk)
+    pathway = _service(request).pathway
+    try:
+        definition = pathway.requirement(kind)
+    except KeyError:
+        return render(request, "core/404.jinja", status=404)
+    report = in_sentence(definition.name)
+    requirement = referral.requirements.filter(kind=kind).first()
+    form = ReverseRequirementForm(request.POST if request.method == "POST" else None, report=report)
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("confirm") == "yes":
+            try:
+                event = services.reverse_requirement_received(
+                    request.user, referral, kind, form.cleaned_data["why"]
+                )
+            except services.PathwayError as error:
+                form.add_error(None, str(error))
+            else:
+                text = f"The {report} is no longer recorded as received."
+                if event.status_before == Status.READY_FOR_PANEL:
+                    text += f" {referral.patient.full_name} is no longer ready for panel."
+                messages.success(request, text)
+                return _changed(request, referral, f"{kind} received taken back")
+        else:
+            confirming = True
+    return render(
+        request,
+        "pathways/reverse_requirement.jinja",
+        {
+            "form": form,
+            "referral": referral,
+            "patient": referral.patient,
+            "requirement": requirement,
+            "name": definition.name,
+            "report": report,
+            "received": requirement is not None and requirement.state == RequirementState.RECEIVED,
+            "closed": referral.status in (Status.ASSESSED, Status.DISCHARGED),
+            "booked": referral.status == Status.BOOKED,
+            "ready": referral.status == Status.READY_FOR_PANEL,
+            # A report filed as a document is best taken back by marking the document as
+            # filed in error, which does both at once.
+            "documents": Document.objects.for_service(_service(request))
+            .current()
+            .filter(referral=referral, requirement=kind),
+            "confirming": confirming,
+        },
     )
 
 

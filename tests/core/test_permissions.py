@@ -18,11 +18,14 @@ from clearway.accounts.models import Role
 from clearway.config import urls as project_urls
 from clearway.core.permissions import view_roles
 from clearway.pathways.models import Referral
+from tests.contact.factories import message_template, recorded_letter
+from tests.documents.factories import stored_document
 from tests.intake.factories import intake_objects
 
 ALL_ROLES = tuple(Role.values)
 COORDINATOR_SECRETARY_ADMIN = (Role.COORDINATOR, Role.SECRETARY, Role.ADMIN)
 COORDINATOR_ADMIN = (Role.COORDINATOR, Role.ADMIN)
+WORKERS = (Role.COORDINATOR, Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 
 #: Pages anyone may open without signing in, and what they answer.
 OPEN_TO_EVERYONE = {
@@ -55,6 +58,7 @@ EXPECTED: dict[str, Expected] = {
     "pathways:receive-requirement": Expected(COORDINATOR_SECRETARY_ADMIN),
     "pathways:discharge": Expected(COORDINATOR_ADMIN),
     "pathways:reverse-discharge": Expected(COORDINATOR_ADMIN),
+    "pathways:reverse-requirement": Expected(COORDINATOR_ADMIN),
     "pathways:retention": Expected((Role.MANAGER, Role.ADMIN)),
     "audit:search": Expected((Role.MANAGER, Role.ADMIN)),
     "intake:home": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
@@ -67,6 +71,24 @@ EXPECTED: dict[str, Expected] = {
     "intake:decide": Expected(COORDINATOR_ADMIN),
     "intake:confirm-group": Expected(COORDINATOR_ADMIN),
     "intake:download": Expected(COORDINATOR_ADMIN),
+    # Documents: staff read a child's documents; those who keep the list file them.
+    "documents:upload": Expected(COORDINATOR_SECRETARY_ADMIN),
+    "documents:download": Expected(ALL_ROLES),
+    "documents:file-in-error": Expected(COORDINATOR_SECRETARY_ADMIN),
+    # Standard work: the worklist, a task, calls; chase rules; the workload.
+    "contact:worklist": Expected(WORKERS),
+    "contact:task": Expected(WORKERS),
+    "contact:call": Expected(WORKERS),
+    "contact:rules": Expected(WORKERS),
+    "contact:workload": Expected((Role.MANAGER, Role.ADMIN)),
+    # Templates (staff read, coordinators and managers change), the live language check,
+    # writing to someone (those who keep the list), a recorded letter's PDF (staff).
+    "contact:language-check": Expected(WORKERS, method="post", status=204),
+    "contact:templates": Expected(ALL_ROLES),
+    "contact:template-new": Expected((Role.COORDINATOR, Role.MANAGER, Role.ADMIN)),
+    "contact:template-edit": Expected(ALL_ROLES),
+    "contact:compose": Expected(COORDINATOR_SECRETARY_ADMIN),
+    "contact:letter": Expected(ALL_ROLES),
 }
 
 
@@ -115,6 +137,16 @@ def concrete_path(route: Route, referral: Referral) -> str:
             # Uploads, imports, validations and proposals of the referral's service.
             intake = intake or intake_objects(referral)
             kwargs[key] = intake[key]
+        elif route.name == "contact:task":
+            kwargs[key] = referral.tasks.order_by("pk").values_list("pk", flat=True)[0]
+        elif route.name in {"documents:download", "documents:file-in-error"}:
+            kwargs[key] = stored_document(referral).pk
+        elif route.name == "contact:template-edit":
+            kwargs[key] = message_template(referral).pk
+        elif route.name == "contact:letter":
+            kwargs[key] = recorded_letter(referral).pk
+        elif route.name == "contact:compose" and key == "channel":
+            kwargs[key] = "letter"
         elif kind == "IntConverter":
             kwargs[key] = referral.pk
         elif kind == "SlugConverter" and key == "kind":

@@ -429,12 +429,21 @@ def test_a_childs_page_lists_what_is_needed_before_panel(
     ]
     rows = [[cell.all_text() for cell in row.find_all("td")] for row in checklist.find_all("tr")]
     assert rows[1:] == [
-        ["School report", "Received 14 March 2022", ""],
-        ["SaLT report", "Not requested", "Record as received : SaLT report"],
+        [
+            "School report",
+            "Received 14 March 2022",
+            "Recorded by mistake? Take it back : School report",
+        ],
+        [
+            "SaLT report",
+            "Not requested",
+            "Record as received : SaLT report Upload the report : SaLT report",
+        ],
         [
             "Opt-in and consent form",
             "Not requested",
-            "Record as received : Opt-in and consent form",
+            "Record as received : Opt-in and consent form "
+            "Upload the report : Opt-in and consent form",
         ],
     ]
 
