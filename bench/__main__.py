@@ -1,6 +1,7 @@
 """Run the benchmarks: ``make bench`` or ``python -m bench [BENCHMARK ...] [options]``.
 
-Benchmarks: ``list_page`` (the waiting list with 100,000 referrals), ``validation``
+Benchmarks: ``list_page`` (the waiting list with 100,000 referrals), ``worklist`` (today's
+worklist with 100,000 open referrals, and planning their tasks), ``validation``
 (validating a 1,000,000-row legacy list against 5,000,000 PAS events: pandas, exact, full) and
 ``legacy_import`` (importing the case's 1,109-row list in one request). With none named, all
 run. For example::
@@ -10,9 +11,9 @@ run. For example::
 
 import argparse
 
-from bench import legacy_import, list_page, validation
+from bench import legacy_import, list_page, validation, worklist
 
-BENCHMARKS = ("list_page", "validation", "legacy_import")
+BENCHMARKS = ("list_page", "worklist", "validation", "legacy_import")
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
@@ -26,7 +27,7 @@ if __name__ == "__main__":
         metavar="BENCHMARK",
         help=f"which to run: {', '.join(BENCHMARKS)} (default: all)",
     )
-    page = parser.add_argument_group("list_page")
+    page = parser.add_argument_group("list_page and worklist")
     page.add_argument("--children", type=int, default=100_000, help="referrals to load")
     page.add_argument("--repeat", type=int, default=20, help="timed requests per page")
     valid = parser.add_argument_group("validation")
@@ -54,6 +55,8 @@ if __name__ == "__main__":
     chosen = args.benchmarks or BENCHMARKS
     if "list_page" in chosen:
         list_page.main(children=args.children, repeat=args.repeat)
+    if "worklist" in chosen:
+        worklist.main(children=args.children, repeat=args.repeat)
     if "validation" in chosen:
         validation.main(
             rows=args.rows,

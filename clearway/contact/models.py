@@ -107,7 +107,14 @@ class Task(models.Model):
         ordering = ["wait_from", "pk"]
         indexes = [
             models.Index(fields=["service", "state", "wait_from"]),
-            models.Index(fields=["service", "state", "due_on"]),
+            # The worklist's counts, filters and order, read from this index alone.
+            models.Index(
+                fields=[
+                    *("service", "state", "due_on", "snoozed_until"),
+                    *("kind", "requirement", "wait_from"),
+                ],
+                name="contact_task_due_covering",
+            ),
             models.Index(fields=["referral", "state"]),
             models.Index(fields=["service", "state", "closed_at"]),
         ]

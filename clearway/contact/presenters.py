@@ -22,6 +22,7 @@ from clearway.contact.models import (
 from clearway.core.formatting import format_nhs_number
 from clearway.pathways.definition import PathwayDefinition
 from clearway.pathways.models import WAITING, Referral
+from clearway.pathways.presenters import in_sentence
 
 #: Who a contact was with, as a sentence says it.
 WHO = {
@@ -46,7 +47,7 @@ def task_label(kind: str, requirement: str, pathway: PathwayDefinition) -> str:
     name = ""
     if requirement:
         try:
-            name = pathway.requirement(requirement).name.lower()
+            name = in_sentence(pathway.requirement(requirement).name)
         except KeyError:
             name = requirement.replace("_", " ")
     if kind == TaskKind.REQUEST:
@@ -70,14 +71,18 @@ def purpose_of(task: Task) -> str:
 
 
 def due_tasks(service: Any, day: dt.date) -> Any:
-    """The tasks due on this day for this service: open, not snoozed past it, for children still
-    waiting and not recorded as died (a second guard: their tasks are closed when it is
-    recorded)."""
-    return (
-        Task.objects.for_service(service)
-        .due_on(day)
-        .filter(referral__status__in=WAITING, referral__patient__deceased_on__isnull=True)
-    )
+    """The tasks due on this day for this service: open, and not snoozed past it.
+
+    Read from one index alone (counts, filters and order). A child who left the list or died
+    has no open task: the planner closes them in the same transaction. The rows a page shows
+    are checked again (:func:`still_waiting`).
+    """
+    return Task.objects.for_service(service).due_on(day)
+
+
+def still_waiting(task: Task) -> bool:
+    """The second guard, on the rows shown: the child is on the list and not recorded as died."""
+    return task.referral.status in WAITING and task.referral.patient.deceased_on is None
 
 
 def kind_counts(tasks: Any, pathway: PathwayDefinition) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ from clearway.pathways.models import (
     Requirement,
     Status,
 )
+from clearway.pathways.presenters import in_sentence
 from clearway.services.models import Service
 
 PLANNER = SystemActor("Clearway worklist")
@@ -625,7 +626,7 @@ def record_call(
         raise WorkError("Choose what the carer decided: opted in, opted out, or call back.")
     purpose = task.get_kind_display() if task is not None else "Phone call"
     if task is not None and task.requirement and task.kind in (TaskKind.REQUEST, TaskKind.CHASE):
-        name = referral.service.pathway.requirement(task.requirement).name.lower()
+        name = in_sentence(referral.service.pathway.requirement(task.requirement).name)
         purpose = f"{task.get_kind_display()} the {name}"
     record = _note_contact(
         actor,

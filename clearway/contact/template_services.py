@@ -13,6 +13,7 @@ from clearway.contact.models import MessageTemplate, TemplateChannel
 from clearway.contact.templating import TemplateError, check_fields
 from clearway.core.actors import actor_fields
 from clearway.pathways.definition import PathwayDefinition
+from clearway.pathways.presenters import in_sentence
 from clearway.services.models import Service
 
 GENERAL = "general"
@@ -23,7 +24,7 @@ def purpose_choices(pathway: PathwayDefinition) -> list[tuple[str, str]]:
     """Every step a template can be offered for, in the pathway's own words."""
     choices = []
     for requirement in pathway.requirements:
-        name = requirement.name.lower()
+        name = in_sentence(requirement.name)
         choices.append((f"request:{requirement.key}", f"Ask for the {name}"))
         choices.append((f"chase:{requirement.key}", f"Chase the {name}"))
     if any(r.salt_follow_up for r in pathway.requirements):

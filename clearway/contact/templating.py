@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clearway.contact.recipients import Recipient
 from clearway.pathways.models import Referral
+from clearway.pathways.presenters import in_sentence
 
 FIELD = re.compile(r"\(\(\s*([a-z_]+)\s*\)\)")
 
@@ -75,7 +76,7 @@ def merge_fields(
     name = ""
     if requirement:
         try:
-            name = service.pathway.requirement(requirement).name.lower()
+            name = in_sentence(service.pathway.requirement(requirement).name)
         except KeyError:
             name = requirement.replace("_", " ")
     return {

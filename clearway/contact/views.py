@@ -45,6 +45,18 @@ MANAGERS: tuple[str, ...] = (Role.MANAGER, Role.ADMIN)
 PAGE_SIZE = 50
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are, when the page has counted them already."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 def _service(request: HttpRequest) -> Service:
     return request.service  # type: ignore[attr-defined]
 
@@ -107,8 +119,23 @@ def worklist(request: HttpRequest) -> HttpResponse:
         tasks = tasks.filter(kind=kind, requirement=requirement)
     if data.get("who") == "me":
         tasks = tasks.filter(assigned_to=request.user)
-    tasks = tasks.select_related("referral__patient", "assigned_to").order_by("wait_from", "pk")
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Two steps: the page's ids in wait order from the index alone, then its 50 rows. How many
+    # are due is known from the counts already (Paginator.count is a cached property).
+    ids_in_order = tasks.order_by("wait_from", "pk").values_list("pk", flat=True)
+    if data.get("who"):
+        paginator = Paginator(ids_in_order, PAGE_SIZE)
+    else:
+        wanted = data.get("kind")
+        known = sum(c["count"] for c in counts if not wanted or c["key"] == wanted)
+        paginator = CountedPaginator(ids_in_order, PAGE_SIZE, known)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    found = (
+        Task.objects.for_service(service)
+        .filter(pk__in=ids)
+        .select_related("referral__patient", "assigned_to")
+    )
+    shown = sorted((t for t in found if presenters.still_waiting(t)), key=lambda t: ids.index(t.pk))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -122,7 +149,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "total": sum(c["count"] for c in counts),
             "filters": form,
             "page": page,
-            "rows": [presenters.TaskRow(task, day, pathway) for task in page.object_list],
+            "rows": [presenters.TaskRow(task, day, pathway) for task in shown],
             "query": query.urlencode(),
             "filtered": bool(data.get("kind") or data.get("who")),
             "is_manager": has_role(request.user, MANAGERS),

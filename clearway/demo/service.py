@@ -2,11 +2,13 @@
 
 ``clearway demo`` calls :func:`load_demo`. It writes, in one transaction, four consultants,
 about thirty schools, the children with their carers, referrals, requirements and the history
-the service would have recorded (so the list "as recorded" on any past day works), and the
-demo staff sign-ins. Two services share the installation: SCD assessment holds the case's list,
-and a small autism assessment service, with its own pathway, shows staff of one service cannot
-see the other's children. It then writes the PAS extract that validation will use, and the answers
-a careful person would reach (``pas_truth.csv``), under ``VAR_DIR/demo/``.
+the service would have recorded (so the list "as recorded" on any past day works), the demo
+staff sign-ins, and standard work as it stands on the day: ten weeks of the worklist in use
+and today's tasks (:mod:`clearway.demo.contact`). Two services share the installation: SCD
+assessment holds the case's list, and a small autism assessment service, with its own pathway,
+shows staff of one service cannot see the other's children. It then writes the PAS extract that
+validation will use, and the answers a careful person would reach (``pas_truth.csv``), under
+``VAR_DIR/demo/``.
 
 Rows are built in Python and inserted with ``bulk_create`` in batches: 100,000 children load
 in minutes on SQLite. Everything is invented: NHS numbers are in the 999 test range.
@@ -27,8 +29,15 @@ from django.utils import timezone
 
 from clearway.accounts.models import User
 from clearway.accounts.services import create_user
+from clearway.contact.models import (
+    ChaseRuleChange,
+    ChaseRuleSetting,
+    MessageTemplate,
+    ServiceContactDetails,
+)
 from clearway.core.actors import SystemActor, actor_fields
 from clearway.core.db import refresh_statistics
+from clearway.demo.contact import prepare_standard_work, worklist_summary
 from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
 from clearway.demo.staff import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS
 from clearway.intake.models import LegacyImport, Upload, ValidationRun
@@ -69,6 +78,15 @@ PATHWAY_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     School,
     Consultant,
+)
+#: A service's own standard-work settings, which the demo sets up again: chase rules changed
+#: (and the record of each change), templates, contact details. (The worklist's tasks, the
+#: contact log and messages point at referrals, so they go with them.)
+CONTACT_MODELS: tuple[type[models.Model], ...] = (
+    ChaseRuleChange,
+    ChaseRuleSetting,
+    MessageTemplate,
+    ServiceContactDetails,
 )
 TRUTH_COLUMNS = ("referral_id", "hospital_number", "truth", "duplicate_of")
 _PAS_EVENT_ORDER = {
@@ -143,6 +161,8 @@ def load_demo(
             schools,
             skip=loaded.identifiers,
         )
+        for service in (scd, autism):
+            prepare_standard_work(service, seed, today)
         refresh_statistics()
     folder = Path(settings.VAR_DIR) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,6 +177,7 @@ def load_demo(
             f"mean wait {statistics.fmean(waits):.0f} days, longest {max(waits):,} days",
             f"  {loaded.ready:,} ready for panel, "
             f"{len(waits) - loaded.ready:,} awaiting information",
+            f"  today's work: {worklist_summary(scd, today)}",
             f"  PAS extract to validate against: {extract}",
             f"and the {autism.name} service beside it: "
             f"{_plural(len(autism_loaded.waits), 'child', 'children')} on its list",
@@ -165,7 +186,8 @@ def load_demo(
 
 
 def _wipe() -> None:
-    """Delete every pathway row, and any row (in other apps) that points at one; keep staff.
+    """Delete every pathway row, and any row (in other apps) that points at one, and the
+    services' standard-work settings (``CONTACT_MODELS``); keep staff.
 
     Events cannot be deleted through the app, and on PostgreSQL a trigger refuses DELETE, so
     this is raw SQL: TRUNCATE on PostgreSQL (which the trigger leaves alone), DELETE elsewhere.
@@ -175,7 +197,7 @@ def _wipe() -> None:
     stored = [upload.path for upload in Upload.objects.all()]
     # The uploaded files go once the reset is saved (not before: it may yet roll back).
     transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in stored])
-    tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS)]
+    tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS + CONTACT_MODELS)]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -50,4 +50,7 @@ def sign_in_help() -> str:
         + " and ".join(SERVICE_NAMES[s] for s in user.services)
         for user in DEMO_USERS
     ]
+    lines.append(
+        "Start with Today's work as the coordinator; escalations go to the service manager."
+    )
     return "\n".join(lines)

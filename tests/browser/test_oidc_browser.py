@@ -37,8 +37,8 @@ def test_a_coordinator_signs_in_with_nhs_care_identity(
     assert user.role == Role.COORDINATOR
     assert ExternalIdentity.objects.get().user == user
 
-    # And once an administrator adds them to a service, they land on its waiting list
+    # And once an administrator adds them to a service, they land on its work for today
     user.services.add(default_service())
     page.goto(f"{base_url}/")
-    page.wait_for_url(f"{base_url}/children/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Waiting list")
+    page.wait_for_url(f"{base_url}/worklist/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today's work")

@@ -228,3 +228,28 @@ def test_the_workload_shows_tasks_done_per_person_and_what_waits_on_whom(
 
 def test_clinicians_do_not_work_the_list(clinician_client: Any) -> None:
     assert clinician_client.get("/worklist/").status_code == 403
+
+
+def test_a_death_recorded_outside_the_pathway_still_keeps_the_child_off_the_page(
+    coordinator_client: Any, referral: Referral
+) -> None:
+    # Recorded without a pathway event (an administrator's correction): no re-planning ran,
+    # so the tasks are still open; the page checks each row it shows all the same.
+    type(referral.patient).objects.unscoped().filter(pk=referral.patient_id).update(
+        deceased_on=TODAY
+    )
+    assert Task.all_objects.filter(referral=referral, state=TaskState.OPEN).exists()
+    html = html_lib.unescape(coordinator_client.get("/worklist/").content.decode())
+    assert referral.patient.listed_name not in html
+    task = Task.all_objects.filter(referral=referral, state=TaskState.OPEN).first()
+    assert task is not None
+    page = html_lib.unescape(coordinator_client.get(f"/worklist/tasks/{task.pk}/").content.decode())
+    assert "Do not contact anyone about this referral" in page
+
+
+def test_the_coordinator_starts_the_day_on_today_s_work_and_others_on_the_list(
+    coordinator_client: Any, secretary_client: Any, manager_client: Any
+) -> None:
+    assert coordinator_client.get("/")["Location"] == "/worklist/"
+    assert secretary_client.get("/")["Location"] == "/children/"
+    assert manager_client.get("/")["Location"] == "/children/"
