@@ -137,7 +137,8 @@ def _checked(channel: str, recipient: Recipient, subject: str, body: str) -> tup
     not_set_up = notify.not_set_up(channel)
     if not_set_up:
         raise ContactRefused(not_set_up)
-    to = recipient.address_for(channel).strip()
+    # A landline is refused below with Notify's own words, not as "no number".
+    to = (recipient.phone if channel == Channel.SMS else recipient.address_for(channel)).strip()
     body = body.strip()
     subject = " ".join(subject.split())
     if channel == Channel.SMS:

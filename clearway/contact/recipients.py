@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from clearway.contact.models import RecipientKind
+from clearway.contact.notify import InvalidRecipient, uk_mobile_number
 from clearway.pathways.models import OPEN, Referral
 
 
@@ -35,9 +36,15 @@ class Recipient:
     warning: str = ""
 
     def address_for(self, channel: str) -> str:
-        return {"phone": self.phone, "sms": self.phone, "email": self.email}.get(
-            channel, self.address
-        )
+        """How they are reached by this channel; "" if not: a text message needs a UK mobile
+        number (a school's or SaLT's landline cannot take one)."""
+        if channel == "sms":
+            try:
+                uk_mobile_number(self.phone)
+            except InvalidRecipient:
+                return ""
+            return self.phone
+        return {"phone": self.phone, "email": self.email}.get(channel, self.address)
 
 
 def refusal(referral: Referral, today: dt.date | None = None) -> str:

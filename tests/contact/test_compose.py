@@ -3,6 +3,7 @@ create the letter (a PDF, recorded) or send the text message or email (once, how
 the button is pressed). The safeguards hold on the server, whatever the form says."""
 
 import datetime as dt
+import html
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -444,8 +445,19 @@ def test_a_refused_message_says_why_and_sends_nothing(
 ) -> None:
     referral = make_referral(carers=[{**JO, "phone": "01632 960123"}])  # a landline
     url = compose_url(referral, "sms")
-    form = read_form(coordinator_client.get(url).content.decode())
-    response = coordinator_client.post(url, form.fields)
+    page = coordinator_client.get(url).content.decode()
+    assert "No mobile number recorded" in page  # offered, but cannot be chosen
+    # A form sent for her anyway (crafted, or from an old page) is refused in plain words.
+    carer = referral.patient.carers.get()
+    response = coordinator_client.post(
+        url,
+        {
+            "recipient": f"carer:{carer.pk}",
+            "token": str(uuid.uuid4()),
+            "purpose": "general",
+            "body": "Hello Jo, please ring us.",
+        },
+    )
     assert response.status_code == 200
-    assert "A text message cannot be sent to 01632 960123" in response.content.decode()
+    assert "No mobile number recorded for Jo Testcase" in html.unescape(response.content.decode())
     assert not Message.objects.exists()
