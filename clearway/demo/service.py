@@ -40,6 +40,7 @@ from clearway.core.db import refresh_statistics
 from clearway.demo.contact import prepare_standard_work, worklist_summary
 from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
 from clearway.demo.staff import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS
+from clearway.documents.models import Document
 from clearway.intake.models import LegacyImport, Upload, ValidationRun
 from clearway.pathways.models import (
     Carer,
@@ -195,7 +196,9 @@ def _wipe() -> None:
     the reset would fail loudly rather than take the staff with it.
     """
     stored = [upload.path for upload in Upload.objects.all()]
-    # The uploaded files go once the reset is saved (not before: it may yet roll back).
+    stored += [document.path for document in Document.objects.unscoped().only("stored_name")]
+    # The uploaded files (lists, extracts, children's reports) go once the reset is saved (not
+    # before: it may yet roll back).
     transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in stored])
     tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS + CONTACT_MODELS)]
     quote = connection.ops.quote_name

@@ -357,3 +357,31 @@ def test_a_second_service_has_its_own_children_and_staff_who_see_only_them(
     assert an_scd_referral is not None
     assert client.get(f"/referrals/{an_scd_referral.pk}/").status_code == 404
     assert client.get("/children/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reset_removes_the_reports_filed_to_the_demo_s_children(
+    small_demo: str, settings: Any, tmp_path: Path
+) -> None:
+    from clearway.documents.models import Document
+    from clearway.documents.services import file_document
+    from tests.documents import files
+
+    settings.CLEARWAY_UPLOAD_DIR = tmp_path / "uploads"
+    referral = Referral.objects.for_service(scd()).filter(status="awaiting_information").first()
+    assert referral is not None
+    coordinator = User.objects.get(username="coordinator")
+    document = file_document(
+        coordinator,
+        referral,
+        chunks=[files.pdf("A school report")],
+        original_name="report.pdf",
+        requirement="",
+        received_on=DAY,
+    )
+    assert document.path.exists()
+
+    load_demo(seed=8, today=DAY, children=40, reset=True)
+
+    assert not Document.objects.unscoped().exists()
+    assert not document.path.exists()
