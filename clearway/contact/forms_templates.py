@@ -150,11 +150,10 @@ class MessageForm(NHSForm):
         self.channel = channel
         if channel == TemplateChannel.LETTER:
             self.fields["subject"].label = "Heading (under \u201cDear \u2026\u201d)"
-            self.fields["body"].label = "Letter"
-            self.fields["body"].help_text = (
-                "The letter adds the address, the date, \u201cDear \u2026\u201d and the signature"
-            )
-            self.fields["body"].error_messages["required"] = "Enter the letter"
+            body = self.fields["body"]
+            body.label = "Letter"
+            body.help_text = "The letter adds the address, the date, “Dear …” and the signature"
+            body.error_messages["required"] = "Enter the letter"
         elif channel == TemplateChannel.SMS:
             del self.fields["subject"]
             self.fields["body"].label = "Text message"
