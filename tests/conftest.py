@@ -73,7 +73,10 @@ def make_user(service: Service) -> Callable[..., User]:
         **fields: Any,
     ) -> User:
         user = create_user(username or f"{role}{next(counter)}", PASSWORD, role, **fields)
-        user.services.set([service] if services is None else services)
+        # One at a time, in the order given: the first is their home service (``set()`` would
+        # add them in a set's order, which follows the primary keys' hashes).
+        for each in [service] if services is None else services:
+            user.services.add(each)
         return user
 
     return make
