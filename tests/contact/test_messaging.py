@@ -28,7 +28,9 @@ from clearway.pathways import services
 from clearway.pathways.models import DischargeReason, Referral
 from tests.conftest import TEST_ACTOR
 
-pytestmark = pytest.mark.django_db
+# Transactional: django-tasks-db's worker (run in these tests) closes a connection left in a
+# transaction, and on PostgreSQL that would end the test's own transaction under it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
