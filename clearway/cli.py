@@ -1,5 +1,5 @@
 """The ``clearway`` command: demo, serve, notify-server, createuser, stats, backup, restore,
-validate, and Django's own commands."""
+validate, inbox, and Django's own commands."""
 
 import argparse
 import datetime as dt
@@ -80,6 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from clearway.contact.tasks import start_local_helpers
 
         helpers = start_local_helpers(lambda line: print(line, flush=True))
+    # The shared inbox's background fetches, if a mailbox is enabled (docs/inbox.md).
+    from clearway.inbox.tasks import start_fetching
+
+    if fetching := start_fetching():
+        print(fetching, flush=True)
     print(f"Clearway is serving at http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="Clearway")
@@ -205,6 +210,38 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inbox_fetch(args: argparse.Namespace) -> int:
+    from clearway.inbox.fetch import InboxError, fetch_mailbox
+    from clearway.inbox.models import Mailbox
+
+    mailboxes = Mailbox.objects.filter(enabled=True).order_by("service", "name")
+    if args.mailbox:
+        mailboxes = Mailbox.objects.filter(name=args.mailbox)
+        if not mailboxes:
+            print(
+                f"clearway inbox fetch: there is no mailbox called {args.mailbox!r}",
+                file=sys.stderr,
+            )
+            return 2
+    elif not mailboxes:
+        print("No mailbox is set up and enabled: add one in the admin (see docs/inbox.md).")
+        return 0
+    status = 0
+    for mailbox in mailboxes:
+        try:
+            result = fetch_mailbox(mailbox)
+        except InboxError as error:
+            print(f"clearway inbox fetch: {mailbox.name}: {error}", file=sys.stderr)
+            status = 2
+            if error.result is None or not error.result.count:
+                continue
+            result = error.result  # what was kept before it failed
+        print(result.summary())
+        for notice in result.notices:
+            print(f"  {notice}")
+    return status
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -323,6 +360,16 @@ def parser(roles: list[str] | None = None) -> argparse.ArgumentParser:
     )
     validation_command.add_arguments(validate)
     validate.set_defaults(func=validation_command.run)
+
+    inbox = sub.add_parser("inbox", help="the shared inbox (docs/inbox.md)")
+    inbox_sub = inbox.add_subparsers(dest="inbox_command", required=True)
+    inbox_fetch = inbox_sub.add_parser(
+        "fetch", help="fetch new messages from every enabled mailbox now, once"
+    )
+    inbox_fetch.add_argument(
+        "--mailbox", default=None, metavar="NAME", help="only this mailbox (even if not enabled)"
+    )
+    inbox_fetch.set_defaults(func=cmd_inbox_fetch)
 
     manage = sub.add_parser("manage", help="run a Django management command (migrate, shell, …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -186,3 +186,14 @@ def single_sign_on(oidc_provider: Any, settings: Any) -> Any:
     for name, value in configured.items():
         setattr(settings, name, value)
     return oidc_provider
+
+
+@pytest.fixture(autouse=True)
+def _fresh_inbox_indexes() -> Iterator[None]:
+    """Each test starts with no remembered index of children (a rolled-back test can leave the
+    next one a list with the same numbers and other children)."""
+    from clearway.inbox import services as inbox_services
+
+    inbox_services._indexes.clear()
+    yield
+    inbox_services._indexes.clear()

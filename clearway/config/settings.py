@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "clearway.intake",
     "clearway.contact",
     "clearway.documents",
+    "clearway.inbox",
     "clearway.demo",
     "django_tasks",
     "django_tasks_db",
@@ -330,6 +331,21 @@ if NOTIFY_API_KEY and len(NOTIFY_API_KEY) < 74:
         "NOTIFY_API_KEY must be a whole GOV.UK Notify API key: "
         "{key name}-{service id}-{secret}, as Notify shows it when the key is made."
     )
+
+# The shared inbox (docs/inbox.md): mailboxes are set up in the admin; the password is read
+# from the environment variable each mailbox names, never kept in the database. Messages and
+# their attachments are kept under generated names here, outside the web root.
+CLEARWAY_INBOX_DIR = Path(os.environ.get("CLEARWAY_INBOX_DIR", VAR_DIR / "inbox"))
+# A message larger than this is kept as it arrived, but not taken apart into attachments.
+CLEARWAY_INBOX_MAX_BYTES = int(os.environ.get("CLEARWAY_INBOX_MAX_MB", "40")) * 1024 * 1024
+# Minutes from one background fetch to the next; seconds to wait for the mail server.
+CLEARWAY_INBOX_FETCH_MINUTES = float(os.environ.get("CLEARWAY_INBOX_FETCH_MINUTES", "5"))
+CLEARWAY_INBOX_TIMEOUT = float(os.environ.get("CLEARWAY_INBOX_TIMEOUT", "60"))
+# The most messages one fetch takes from a mailbox; the rest wait for the next.
+CLEARWAY_INBOX_BATCH = int(os.environ.get("CLEARWAY_INBOX_BATCH", "500"))
+# A mail server whose certificate is signed by a private authority: that authority's
+# certificate (PEM), trusted instead of the system's for the inbox only.
+CLEARWAY_INBOX_CA_FILE = os.environ.get("CLEARWAY_INBOX_CA_FILE", "")
 
 # Background work (sending messages, fetching their status) is kept in the database and run by
 # `clearway manage db_worker` (in production, a service of its own; `clearway serve` runs one

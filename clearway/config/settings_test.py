@@ -16,6 +16,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Uploads go to a folder of this test run's own, removed when it ends.
 CLEARWAY_UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="clearway-test-uploads-"))
 atexit.register(shutil.rmtree, CLEARWAY_UPLOAD_DIR, ignore_errors=True)
+CLEARWAY_INBOX_DIR = Path(tempfile.mkdtemp(prefix="clearway-test-inbox-"))
+atexit.register(shutil.rmtree, CLEARWAY_INBOX_DIR, ignore_errors=True)
 
 # Never GOV.UK Notify itself from the tests, whatever the environment says: the local
 # Notify-compatible server (tests/contact/conftest.py starts it on a free port).

@@ -11,6 +11,7 @@ urlpatterns = [
     path("validation/", include("clearway.intake.urls")),
     path("", include("clearway.contact.urls")),
     path("", include("clearway.documents.urls")),
+    path("inbox/", include("clearway.inbox.urls")),
     # One way in: the admin's own sign-in page sends people to Clearway's.
     path(
         "admin/login/",

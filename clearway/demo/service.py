@@ -38,9 +38,11 @@ from clearway.contact.models import (
 from clearway.core.actors import SystemActor, actor_fields
 from clearway.core.db import refresh_statistics
 from clearway.demo.contact import prepare_standard_work, worklist_summary
+from clearway.demo.inbox import load_demo_inbox
 from clearway.demo.plan import DemoPlan, PasEvent, PlannedChild
 from clearway.demo.staff import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS
 from clearway.documents.models import Document
+from clearway.inbox.models import InboxAttachment, InboxMessage, Mailbox
 from clearway.intake.models import LegacyImport, Upload, ValidationRun
 from clearway.pathways.models import (
     Carer,
@@ -89,6 +91,9 @@ CONTACT_MODELS: tuple[type[models.Model], ...] = (
     MessageTemplate,
     ServiceContactDetails,
 )
+#: The shared inbox: its messages point at children, and the demo's mailbox is loaded again.
+#: (Clearway never deletes them: only a reset does, by SQL, with their files.)
+INBOX_MODELS: tuple[type[models.Model], ...] = (InboxAttachment, InboxMessage, Mailbox)
 TRUTH_COLUMNS = ("referral_id", "hospital_number", "truth", "duplicate_of")
 _PAS_EVENT_ORDER = {
     "referral": 0,
@@ -164,8 +169,9 @@ def load_demo(
         )
         for service in (scd, autism):
             prepare_standard_work(service, seed, today)
+        folder = Path(settings.VAR_DIR) / "demo"
+        inbox = load_demo_inbox(scd, folder, seed, today)
         refresh_statistics()
-    folder = Path(settings.VAR_DIR) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     extract = folder / "pas_extract.csv"
     _write_csv(extract, PAS_COLUMNS, _pas_rows(loaded.pas_people, plan))
@@ -179,6 +185,7 @@ def load_demo(
             f"  {loaded.ready:,} ready for panel, "
             f"{len(waits) - loaded.ready:,} awaiting information",
             f"  today's work: {worklist_summary(scd, today)}",
+            f"  {inbox.summary()}",
             f"  PAS extract to validate against: {extract}",
             f"and the {autism.name} service beside it: "
             f"{_plural(len(autism_loaded.waits), 'child', 'children')} on its list",
@@ -197,10 +204,14 @@ def _wipe() -> None:
     """
     stored = [upload.path for upload in Upload.objects.all()]
     stored += [document.path for document in Document.objects.unscoped().only("stored_name")]
+    stored += [m.path for m in InboxMessage.all_objects.only("stored_name")]
+    stored += [a.path for a in InboxAttachment.all_objects.only("stored_name")]
     # The uploaded files (lists, extracts, children's reports) go once the reset is saved (not
     # before: it may yet roll back).
     transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in stored])
-    tables = [model._meta.db_table for model in _with_dependants(PATHWAY_MODELS + CONTACT_MODELS)]
+    # The inbox first: its messages point at children, documents and the mailbox.
+    models_ = [*INBOX_MODELS, *_with_dependants(PATHWAY_MODELS + CONTACT_MODELS)]
+    tables = list(dict.fromkeys(model._meta.db_table for model in models_))
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -25,6 +25,7 @@ from clearway.core.permissions import (
 )
 from clearway.documents.models import Document
 from clearway.documents.presenters import referral_documents
+from clearway.inbox import services as inbox_services
 from clearway.pathways import services
 from clearway.pathways.forms import (
     DischargeForm,
@@ -172,6 +173,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Standard work: what is to do for this child, and every contact so far.
             "work": contact_presenters.open_tasks(referral, pathway, today),
             "contact_history": contact_presenters.contact_history(referral),
+            "inbox_items": inbox_services.for_child(_service(request), referral.patient),
             "can_contact": has_role(request.user, CONTACT_WORKERS),
         },
     )

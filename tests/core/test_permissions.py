@@ -20,12 +20,14 @@ from clearway.core.permissions import view_roles
 from clearway.pathways.models import Referral
 from tests.contact.factories import message_template, recorded_letter
 from tests.documents.factories import stored_document
+from tests.inbox.factories import inbox_message
 from tests.intake.factories import intake_objects
 
 ALL_ROLES = tuple(Role.values)
 COORDINATOR_SECRETARY_ADMIN = (Role.COORDINATOR, Role.SECRETARY, Role.ADMIN)
 COORDINATOR_ADMIN = (Role.COORDINATOR, Role.ADMIN)
 WORKERS = (Role.COORDINATOR, Role.SECRETARY, Role.MANAGER, Role.ADMIN)
+INBOX_READERS = (Role.COORDINATOR, Role.SECRETARY, Role.ADMIN, Role.MANAGER)
 
 #: Pages anyone may open without signing in, and what they answer.
 OPEN_TO_EVERYONE = {
@@ -81,6 +83,10 @@ EXPECTED: dict[str, Expected] = {
     "contact:call": Expected(WORKERS),
     "contact:rules": Expected(WORKERS),
     "contact:workload": Expected((Role.MANAGER, Role.ADMIN)),
+    # The shared inbox: coordinators, secretaries and admins file; the service manager reads.
+    "inbox:list": Expected(INBOX_READERS),
+    "inbox:message": Expected(INBOX_READERS),
+    "inbox:attachment": Expected(INBOX_READERS),
     # Templates (staff read, coordinators and managers change), the live language check,
     # writing to someone (those who keep the list), a recorded letter's PDF (staff).
     "contact:language-check": Expected(WORKERS, method="post", status=204),
@@ -137,6 +143,10 @@ def concrete_path(route: Route, referral: Referral) -> str:
             # Uploads, imports, validations and proposals of the referral's service.
             intake = intake or intake_objects(referral)
             kwargs[key] = intake[key]
+        elif route.name == "inbox:message":
+            kwargs[key] = inbox_message(referral).pk
+        elif route.name == "inbox:attachment":
+            kwargs[key] = inbox_message(referral).attachments.get().pk
         elif route.name == "contact:task":
             kwargs[key] = referral.tasks.order_by("pk").values_list("pk", flat=True)[0]
         elif route.name in {"documents:download", "documents:file-in-error"}:
