@@ -18,6 +18,7 @@ from clearway.inbox import services
 from clearway.inbox.forms import FileForm, NotForChildForm
 from clearway.inbox.models import InboxAttachment, InboxMessage, MessageStatus
 from clearway.pathways.models import OPEN, Patient, Referral
+from clearway.pathways.presenters import in_sentence
 from clearway.services.models import Service
 
 #: Who reads the inbox: those who file (coordinator, secretary, admin) and the service manager.
@@ -49,8 +50,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inbox/list.jinja",
-        {"view": view, "views": VIEWS, "counts": counts, "page": page},
+        {
+            "view": view,
+            "views": VIEWS,
+            "counts": counts,
+            "page": page,
+            "names": _requirement_names(_service(request)),
+        },
     )
+
+
+def _requirement_names(service: Service) -> dict[str, str]:
+    """Each report's name as a sentence says it ("school report", "SaLT report")."""
+    return {r.key: in_sentence(r.name) for r in service.pathway.requirements}
 
 
 def _child_choices(message: InboxMessage, service: Service) -> list[tuple[str, str]]:
@@ -146,6 +158,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "not_for_child": not_for_child,
             "can_file": can_file,
             "flags": message.proposal.get("flags", []),
+            "names": _requirement_names(service),
             "reply_to": Referral.objects.for_service(service)
             .filter(patient_id=message.proposed_patient_id, status__in=OPEN)
             .first()
