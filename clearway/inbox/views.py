@@ -15,7 +15,7 @@ from clearway.audit import services as audit
 from clearway.audit.models import AuditAction
 from clearway.core.permissions import LIST_EDITORS, has_role, roles_required
 from clearway.inbox import services
-from clearway.inbox.forms import FileForm, NotForChildForm
+from clearway.inbox.forms import AboutChildForm, FileForm, NotForChildForm
 from clearway.inbox.models import InboxAttachment, InboxMessage, MessageStatus
 from clearway.pathways.models import OPEN, Patient, Referral
 from clearway.pathways.presenters import in_sentence
@@ -108,6 +108,12 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "requirement": initial_requirement,
             },
         )
+    about_child = AboutChildForm(
+        request.POST if action == "about-child" else None,
+        prefix="about",
+        children=children,
+        initial={"child": str(message.proposed_patient_id or "")},
+    )
     not_for_child = NotForChildForm(
         request.POST if action == "not-for-child" else None, prefix="nfc"
     )
@@ -138,6 +144,19 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         obj=f"inbox message {message.pk}: filed",
                     )
                     return redirect("inbox:message", pk=message.pk)
+            elif action == "about-child":
+                form = about_child
+                if form.is_valid():
+                    patient = _chosen_child(form, service)
+                    services.mark_read(request.user, message, patient, form.cleaned_data["note"])
+                    messages.success(request, f"Noted on {patient.full_name}'s record.")
+                    audit.record(
+                        request,
+                        AuditAction.CHANGE,
+                        patient=patient,
+                        obj=f"inbox message {message.pk}: about this child",
+                    )
+                    return redirect("inbox:message", pk=message.pk)
             elif action == "not-for-child":
                 form = not_for_child
                 if form.is_valid():
@@ -156,6 +175,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": [(a, forms[a.pk]) for a in attachments],
             "form": form,
             "not_for_child": not_for_child,
+            "about_child": about_child,
             "can_file": can_file,
             "flags": message.proposal.get("flags", []),
             "names": _requirement_names(service),
@@ -169,7 +189,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _chosen_child(form: FileForm, service: Service) -> Patient:
+def _chosen_child(form: FileForm | AboutChildForm, service: Service) -> Patient:
     choice = form.cleaned_data["child"]
     children = Patient.objects.for_service(service)
     if choice == "other":

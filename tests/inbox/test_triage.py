@@ -163,3 +163,32 @@ def test_another_service_s_staff_cannot_open_the_message(
 ) -> None:
     message = fetched(report("Hello", "A message"))
     assert client_for("clinician").get(f"/inbox/messages/{message.pk}/").status_code == 403
+
+
+def test_a_message_with_nothing_to_file_is_kept_on_the_child_s_record(
+    ella: Referral, fetched: Callable[[bytes], InboxMessage], coordinator_client: Any
+) -> None:
+    message = fetched(
+        report(
+            "Ella Brook - SaLT",
+            "Hello, this is Ella Brook's mum (born 03/03/2018). We would like SaLT, thank you.",
+            sender="Jo Brook <jo.brook@example.org>",
+        )
+    )
+    assert message.proposed_patient_id == ella.patient_id
+    page = html.unescape(coordinator_client.get(f"/inbox/messages/{message.pk}/").content.decode())
+    assert "Nothing to file" in page
+    response = coordinator_client.post(
+        f"/inbox/messages/{message.pk}/",
+        {
+            "action": "about-child",
+            "about-child": str(ella.patient_id),
+            "about-note": "Mum would like SaLT: ring to confirm",
+        },
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FILED
+    assert message.note == "Mum would like SaLT: ring to confirm"
+    child = html.unescape(coordinator_client.get(f"/referrals/{ella.pk}/").content.decode())
+    assert "Ella Brook - SaLT" in child
