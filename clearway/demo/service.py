@@ -167,6 +167,9 @@ def load_demo(
             schools,
             skip=loaded.identifiers,
         )
+        # The planner needs to know what the tables hold before standard work reads them
+        # (PostgreSQL would otherwise run its joins over the new children as if empty).
+        refresh_statistics()
         for service in (scd, autism):
             prepare_standard_work(service, seed, today)
         folder = Path(settings.VAR_DIR) / "demo"
