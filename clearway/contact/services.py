@@ -157,8 +157,12 @@ def _facts(referrals: Sequence[Referral]) -> dict[int, work.ReferralFacts]:
     salt: dict[int, work.SaltFacts] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        for requirement in Requirement.objects.filter(referral_id__in=chunk).only(
-            "referral_id", "kind", "state", "requested_on"
+        # In the pathway's order (the order they were made), so tasks are planned the same way
+        # on every database.
+        for requirement in (
+            Requirement.objects.filter(referral_id__in=chunk)
+            .order_by("referral_id", "pk")
+            .only("referral_id", "kind", "state", "requested_on")
         ):
             requirements[requirement.referral_id].append(requirement)
         done = Task.all_objects.filter(referral_id__in=chunk, state=TaskState.DONE)
