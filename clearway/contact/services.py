@@ -387,10 +387,7 @@ def snooze_task(actor: Any, task: Task, until: dt.date, reason: str) -> Task:
         raise WorkError("Snooze until a day after today.")
     if not reason.strip():
         raise WorkError("Say why the task is put aside.")
-    task.snoozed_until = until
-    task.snooze_reason = reason.strip()[:300]
-    task.save(update_fields=["snoozed_until", "snooze_reason"])
-    _event(task, TaskAction.SNOOZED, actor, until=until.isoformat(), reason=reason.strip())
+    _snooze_for(task, actor, until, reason.strip())
     return task
 
 
